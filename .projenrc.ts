@@ -1,0 +1,179 @@
+import { javascript, typescript, YamlFile } from 'projen';
+
+/**
+ * Helios is one npm package (the cdk8s app and its importable constructs) plus the
+ * runtime services under services/, joined as npm workspaces so one `npm ci` installs
+ * everything and one lockfile pins it. Every source file is an ES module: the
+ * Kubernetes client (@kubernetes/client-node 1.x) ships ESM only.
+ */
+const project = new typescript.TypeScriptProject({
+  name: '@helios/platform',
+  description: 'Kubernetes-native network observability: cdk8s constructs and the Helios synthesizer',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.19.0',
+  projenrcTs: true,
+  runner: typescript.TypeScriptRunner.tsx(),
+  typescriptVersion: '~5.9',
+  sampleCode: false,
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+  entrypoint: 'lib/constructs/index.js',
+  entrypointTypes: 'lib/constructs/index.d.ts',
+  srcdir: 'src',
+  testdir: 'test',
+  libdir: 'lib',
+  deps: [
+    'cdk8s@^2.70.106',
+    'cdk8s-plus-28@2.5.6',
+    'constructs@^10.8.1',
+    'yaml@^2.9.1',
+    'zod@^4.6.7',
+  ],
+  devDeps: [
+    'cdk8s-cli@^2.207.60',
+    'tsx@^4',
+    'ajv@^8.20.0',
+    '@types/node@^20',
+  ],
+  tsconfig: {
+    include: ['src/**/*.ts', 'constructs/**/*.ts', 'imports/**/*.ts', 'dashboards/**/*.ts'],
+    compilerOptions: {
+      rootDir: '.',
+      outDir: 'lib',
+      module: 'NodeNext',
+      moduleResolution: javascript.TypeScriptModuleResolution.NODE_NEXT,
+      target: 'ES2022',
+      lib: ['ES2022'],
+      esModuleInterop: true,
+      skipLibCheck: true,
+      isolatedModules: true,
+      resolveJsonModule: true,
+    },
+  },
+  // test/tsconfig.json extends tsconfig.json: type-checks tests together with the sources.
+  tsconfigDev: {
+    include: ['**/*.ts', '../src/**/*.ts', '../constructs/**/*.ts', '../imports/**/*.ts', '../dashboards/**/*.ts'],
+    compilerOptions: { rootDir: '..' },
+  },
+  jest: true,
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    junitReporting: false,
+    jestConfig: {
+      collectCoverage: false,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      extensionsToTreatAsEsm: ['.ts'],
+      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+      testEnvironment: 'node',
+    },
+  },
+  tsJestOptions: {
+    transformOptions: { useESM: true, tsconfig: 'test/tsconfig.json' },
+  },
+  eslint: true,
+  eslintOptions: {
+    dirs: ['src', 'constructs'],
+    devdirs: ['test', 'dashboards'],
+    ignorePatterns: ['imports/', 'dist/', 'examples/**/dist/', 'lib/', 'services/'],
+    // `npm test` reports lint errors; it never rewrites code.
+    commandOptions: { fix: false },
+  },
+  gitignore: ['.dist-*', '/coverage/'],
+});
+
+// Network engineers' arithmetic (CIDR masks) is bitwise by nature.
+project.eslint?.addRules({ 'no-bitwise': 'off' });
+// The tier table reads best as one row per component.
+project.eslint?.addOverride({ files: ['src/config/tiers.ts'], rules: { '@stylistic/max-len': 'off' } });
+
+project.package.addField('type', 'module');
+project.package.addField('workspaces', ['services/*']);
+project.package.addField('exports', {
+  '.': { types: './lib/constructs/index.d.ts', default: './lib/constructs/index.js' },
+});
+// Synthesized manifests are committed for review and GitOps.
+project.gitignore.removePatterns('/dist/');
+project.npmignore?.addPatterns('/dist/', '/examples/', '/test/', '/services/');
+
+// `npm pack` is not how Helios ships, and its default output folder would land in dist/.
+project.packageTask.reset();
+
+project.addTask('synth', {
+  description: 'Synthesize dist/<cluster>/ from helios.yaml (or the embedded default)',
+  exec: 'tsx src/main.ts',
+  receiveArgs: true,
+});
+
+project.addTask('synth:all', {
+  description: 'Regenerate the committed output: dist/ (embedded default) and examples/*/dist/',
+  steps: [
+    { exec: 'tsx src/main.ts --out dist', env: { HELIOS_CONFIG: '' } },
+    { exec: 'for e in examples/*/; do tsx src/main.ts --config "$e/helios.yaml" --out "$e/dist" || exit 1; done' },
+  ],
+});
+
+project.addTask('docs', {
+  description: 'Regenerate the parts of README.md derived from code (the tier table)',
+  exec: 'tsx src/docs.ts',
+});
+
+/**
+ * `npm test` is the one command CI runs: it type-checks everything (building lib/
+ * for the test that imports the package as a user would), then runs every jest
+ * suite of the app and of each service, then lints.
+ */
+project.testTask.reset();
+project.testTask.spawn(project.compileTask);
+project.testTask.exec('tsc -p test/tsconfig.json', { name: 'type-check tests' });
+project.testTask.exec('jest --ci', { receiveArgs: true, env: { NODE_OPTIONS: '--experimental-vm-modules' } });
+project.testTask.exec('bash -c "if ls services/*/package.json >/dev/null 2>&1; then npm run test --workspaces --if-present; fi"', { name: 'services' });
+project.testTask.spawn(project.tasks.tryFind('eslint')!);
+
+/**
+ * Typed classes for the custom resources Helios writes, one file per kind so a
+ * construct pays type-check time only for the kinds it uses. The CRD schemas are
+ * read from ../shared/crds (they are not part of this repository).
+ */
+const CRDS = '../shared/crds';
+const crdImports: Record<string, string> = {
+  prometheus: 'prometheus-operator/monitoring.coreos.com_prometheuses.yaml',
+  servicemonitor: 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+  podmonitor: 'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
+  probe: 'prometheus-operator/monitoring.coreos.com_probes.yaml',
+  scrapeconfig: 'prometheus-operator/monitoring.coreos.com_scrapeconfigs.yaml',
+  prometheusrule: 'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+  alertmanager: 'prometheus-operator/monitoring.coreos.com_alertmanagers.yaml',
+  alertmanagerconfig: 'prometheus-operator/monitoring.coreos.com_alertmanagerconfigs.yaml',
+  kafka: 'strimzi/040-Crd-kafka.yaml',
+  kafkanodepool: 'strimzi/045-Crd-kafkanodepool.yaml',
+  kafkatopic: 'strimzi/043-Crd-kafkatopic.yaml',
+  kafkauser: 'strimzi/044-Crd-kafkauser.yaml',
+  clickhouseinstallation: 'clickhouse-operator/CustomResourceDefinition-clickhouseinstallations.clickhouse.altinity.com.yaml',
+  clickhousekeeperinstallation: 'clickhouse-operator/CustomResourceDefinition-clickhousekeeperinstallations.clickhouse-keeper.altinity.com.yaml',
+  externalsecret: 'external-secrets/external-secrets.io_externalsecrets.yaml',
+  clustersecretstore: 'external-secrets/external-secrets.io_clustersecretstores.yaml',
+  application: 'argo-cd/application-crd.yaml',
+  applicationset: 'argo-cd/applicationset-crd.yaml',
+  appproject: 'argo-cd/appproject-crd.yaml',
+};
+
+new YamlFile(project, 'cdk8s.yaml', {
+  obj: {
+    language: 'typescript',
+    app: 'npx tsx src/main.ts',
+    imports: Object.entries(crdImports).map(([name, file]) => `${name}:=${CRDS}/${file}`),
+  },
+});
+
+project.addTask('import', {
+  description: 'Regenerate imports/ from the CRDs listed in cdk8s.yaml',
+  exec: 'rm -rf imports && cdk8s import --no-check-upgrade --language typescript --output imports',
+});
+
+project.synth();

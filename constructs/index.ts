@@ -1,0 +1,6 @@
+/**
+ * Helios's public construct library. Import it into a cdk8s app:
+ *
+ *   import { PlatformBase } from '@helios/platform';
+ */
+export * from './platform/index.js';

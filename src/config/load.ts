@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT } from './schema.js';
+
+/** A config that cannot be synthesized; every problem names the file, the path, the value and what is allowed. */
+export class ConfigError extends Error {
+  public constructor(public readonly file: string, public readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export interface HeliosConfig {
+  /** Where the config came from: a path, or "(embedded default)". */
+  readonly source: string;
+  readonly clusters: readonly ClusterConfig[];
+}
+
+type Path = ReadonlyArray<string | number>;
+
+export function formatPath(path: Path): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const part of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[part];
+  }
+  return cur;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+/** The keys a strict object schema allows at a path, for "unknown key" messages. */
+function allowedKeys(schema: z.ZodType, path: Path): string[] {
+  let cur: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    const def = (s as any)._zod.def;
+    return def.innerType ? unwrap(def.innerType) : s;
+  };
+  for (const part of path) {
+    if (!cur) return [];
+    cur = unwrap(cur);
+    const def = (cur as any)._zod.def;
+    cur = typeof part === 'number' ? def.element : def.shape?.[part];
+  }
+  if (!cur) return [];
+  const shape = (unwrap(cur) as any)._zod.def.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType, path: Path): string {
+  const value = valueAt(input, path);
+  switch (issue.code) {
+    case 'invalid_value':
+      return `${show(value)} is not one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_type':
+      if (value === undefined) return `is required (${issue.expected})`;
+      if (issue.message === SECRET_REF_HINT) {
+        // Never echo what may be a real credential into a terminal or CI log.
+        return `${issue.message}; got ${typeof value === 'string' ? 'a string' : show(value)} (not shown)`;
+      }
+      return issue.message.startsWith('Invalid input')
+        ? `expected ${issue.expected}, got ${show(value)}`
+        : `${issue.message}, got ${show(value)}`;
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(schema, path);
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        + (allowed.length ? `; allowed: ${allowed.join(', ')}` : '');
+    }
+    case 'too_small':
+      return issue.message.startsWith('Too small') ? `${show(value)} is too short (minimum ${issue.minimum})` : issue.message;
+    case 'invalid_format':
+      return `${show(value)} ${issue.message.startsWith('Invalid') ? `is not a valid ${issue.format}` : issue.message}`;
+    default:
+      return `${show(value)} ${issue.message}`;
+  }
+}
+
+/** Finds the source line of a path in the YAML document, for messages an editor can jump to. */
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: Path): number | undefined {
+  let node: Node | null | undefined = doc.contents as Node;
+  let line: number | undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as any)?.value === part);
+      if (!pair) break;
+      node = pair.value as Node;
+      const range = (pair.key as Node)?.range;
+      if (range) line = counter.linePos(range[0]).line;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part] as Node;
+      if (node?.range) line = counter.linePos(node.range[0]).line;
+    } else {
+      break;
+    }
+  }
+  return line;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Objects merge key by key, the cluster's own value winning; lists and scalars are replaced whole. */
+function merge(defaults: unknown, own: unknown): unknown {
+  if (isPlainObject(defaults) && isPlainObject(own)) {
+    const out: Record<string, unknown> = { ...defaults };
+    for (const [k, v] of Object.entries(own)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+  }
+  return own === undefined ? defaults : own;
+}
+
+/**
+ * Parses and validates helios.yaml. Throws a ConfigError listing every problem,
+ * each as `<file>: <path>: <what is wrong> (line N)`.
+ */
+export function parseConfig(text: string, file: string): HeliosConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`;
+    }));
+  }
+  const raw = doc.toJS() ?? {};
+  const problems: string[] = [];
+  const report = (path: Path, message: string) => {
+    const line = lineOf(doc, counter, path);
+    problems.push(`${file}: ${formatPath(path) || '(top level)'}: ${message}${line ? ` (line ${line})` : ''}`);
+  };
+
+  const top = HeliosConfigSchema.safeParse(raw);
+  if (!top.success) {
+    for (const issue of top.error.issues) report(issue.path as Path, describe(issue, raw, HeliosConfigSchema, issue.path as Path));
+    throw new ConfigError(file, problems);
+  }
+  const defaults = top.data.defaults ?? {};
+  for (const key of Object.keys(defaults)) {
+    if (!DEFAULTABLE_KEYS.includes(key)) {
+      report(['defaults', key], `unknown key ${JSON.stringify(key)}; allowed: ${DEFAULTABLE_KEYS.join(', ')}`);
+    }
+  }
+
+  const clusters: ClusterConfig[] = [];
+  top.data.clusters.forEach((own, index) => {
+    const merged = merge(defaults, own);
+    const parsed = ClusterSchema.safeParse(merged);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const inner = issue.path as Path;
+        // Blame the defaults when the cluster does not set the value itself.
+        const fromDefaults = inner.length > 0 && valueAt(own, inner.slice(0, 1)) === undefined && valueAt(defaults, inner.slice(0, 1)) !== undefined;
+        const path = fromDefaults ? ['defaults', ...inner] : ['clusters', index, ...inner];
+        report(path, describe(issue, fromDefaults ? defaults : merged, ClusterSchema, inner) + (fromDefaults ? ` (inherited by clusters[${index}])` : ''));
+      }
+      return;
+    }
+    clusters.push(parsed.data as ClusterConfig);
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+
+  checkFleet(clusters, report, () => problems.length > 0);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { source: file, clusters };
+}
+
+/** Where a cluster's Thanos blocks live; clusters with the same bucket share one compactor. */
+export function bucketOf(c: ClusterConfig): string {
+  switch (c.storage.topology) {
+    case 'single-dc-minio':
+    case 'hybrid':
+      return `minio://${c.name}/${c.storage.bucket}`;
+    case 'multi-dc-minio':
+      return `minio-replication-group://${c.storage.replicationGroup}/${c.storage.bucket}`;
+    case 'cloud-s3':
+      return `s3://${c.storage.s3!.endpoint}/${c.storage.s3!.bucket}`;
+  }
+}
+
+/** Checks that need the whole fleet, and settles each cluster's compactor role. */
+function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: string) => void, failed: () => boolean): void {
+  const seen = new Map<string, number>();
+  clusters.forEach((c, i) => {
+    if (seen.has(c.name)) report(['clusters', i, 'name'], `"${c.name}" is already the name of clusters[${seen.get(c.name)}]; cluster names must be unique`);
+    seen.set(c.name, i);
+    if ((c.storage.topology === 'cloud-s3' || c.storage.topology === 'hybrid') && !c.storage.s3) {
+      report(['clusters', i, 'storage', 's3'], `is required for topology ${c.storage.topology} (endpoint, region, bucket, accessKey, secretKey)`);
+    }
+    if (c.role.globalQuery && !c.stacks.federation) {
+      report(['clusters', i, 'role', 'globalQuery'], 'true needs stacks.federation: true (the global query is part of the FederationStack)');
+    }
+  });
+  const hubs = clusters.flatMap((c, i) => (c.role.globalQuery ? [i] : []));
+  if (hubs.length > 1) {
+    report(['clusters', hubs[1], 'role', 'globalQuery'], `true, but clusters[${hubs[0]}] (${clusters[hubs[0]].name}) already hosts the global query; exactly one cluster may`);
+  }
+  // Bucket ownership is only meaningful once every cluster is well-defined.
+  if (failed()) return;
+  const byBucket = new Map<string, number[]>();
+  clusters.forEach((c, i) => {
+    if (!c.stacks.metrics) {
+      if (c.role.compactor) report(['clusters', i, 'role', 'compactor'], 'true needs stacks.metrics: true (the compactor is part of the metrics stack)');
+      return;
+    }
+    if (c.storage.topology === 'cloud-s3' && !c.storage.s3) return;
+    const b = bucketOf(c);
+    byBucket.set(b, [...(byBucket.get(b) ?? []), i]);
+  });
+  for (const [bucket, members] of byBucket) {
+    const names = members.map((i) => clusters[i].name).join(', ');
+    const topology = clusters[members[0]].storage.topology;
+    if (topology === 'multi-dc-minio' && members.length < 2) {
+      report(['clusters', members[0], 'storage', 'replicationGroup'], `"${clusters[members[0]].storage.replicationGroup}" has only one cluster (${names}); multi-dc-minio replicates between at least two`);
+    }
+    const explicit = members.filter((i) => clusters[i].role.compactor === true);
+    if (explicit.length > 1) {
+      report(['clusters', explicit[1], 'role', 'compactor'], `true, but clusters[${explicit[0]}] (${clusters[explicit[0]].name}) already compacts ${bucket}; exactly one compactor may run per bucket`);
+      continue;
+    }
+    if (explicit.length === 1) {
+      members.forEach((i) => { (clusters[i].role as { compactor?: boolean }).compactor = i === explicit[0]; });
+      continue;
+    }
+    if (members.length === 1 && clusters[members[0]].role.compactor === undefined) {
+      (clusters[members[0]].role as { compactor?: boolean }).compactor = true;
+      continue;
+    }
+    report(['clusters', members[0], 'role', 'compactor'], `${bucket} is written by ${names} but compacted by none of them; set role.compactor: true on exactly one`);
+  }
+  clusters.forEach((c) => {
+    if (c.role.compactor === undefined) (c.role as { compactor?: boolean }).compactor = false;
+  });
+}
+
+export function loadConfigFile(path: string): HeliosConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, [`${path}: cannot read the config file: ${(e as Error).message}`]);
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,206 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { TIER_NAMES } from './tiers.js';
+import { IMAGE_NAMES } from '../../constructs/platform/images.js';
+
+export const STORAGE_TOPOLOGIES = ['single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid'] as const;
+export type StorageTopology = typeof STORAGE_TOPOLOGIES[number];
+
+/** Why `value` is not a network in CIDR notation, or undefined when it is one. */
+export function cidrProblem(value: string): string | undefined {
+  const [address, prefix, ...rest] = value.split('/');
+  const example = 'such as 10.20.0.0/16 or 2001:db8:100::/48';
+  if (prefix === undefined || rest.length > 0) {
+    return `is not a CIDR: write an address and a prefix length, ${example}`;
+  }
+  const family = isIP(address);
+  if (family === 0) {
+    return `is not a CIDR: "${address}" is not an IPv4 or IPv6 address`;
+  }
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
+    return `is not a CIDR: the prefix length must be 0 to ${max} for IPv${family}`;
+  }
+  const network = networkAddress(address, Number(prefix), family);
+  if (network !== canonical(address, family)) {
+    return `is not a CIDR: it has host bits set; did you mean ${network}/${prefix}?`;
+  }
+  return undefined;
+}
+
+function addressBits(address: string, family: number): bigint {
+  if (family === 4) {
+    return address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+  }
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups = tail === undefined
+    ? headGroups
+    : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+}
+
+function formatBits(bits: bigint, family: number): string {
+  if (family === 4) {
+    return [24n, 16n, 8n, 0n].map((s) => ((bits >> s) & 0xffn).toString()).join('.');
+  }
+  const groups = Array.from({ length: 8 }, (_, i) => ((bits >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  // The longest run of zero groups collapses to "::" (RFC 5952).
+  let best = { start: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
+}
+
+function canonical(address: string, family: number): string {
+  return formatBits(addressBits(address, family), family);
+}
+
+function networkAddress(address: string, prefix: number, family: number): string {
+  const width = family === 4 ? 32 : 128;
+  const mask = ((1n << BigInt(width)) - 1n) ^ ((1n << BigInt(width - prefix)) - 1n);
+  return formatBits(addressBits(address, family) & mask, family);
+}
+
+const Cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
+
+/** A DNS-1123 label: what Kubernetes accepts in names and label values Helios derives from it. */
+const DnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+  error: 'is not a valid name: use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
+});
+
+export const SECRET_REF_HINT = 'expected a secret reference { key, property } in the secret store; secret values never go in helios.yaml';
+
+export const SecretRef = z.strictObject({
+  /** The key (path) in the secret store. */
+  key: z.string().min(1),
+  /** One property of the key's value. */
+  property: z.string().min(1).optional(),
+}, { error: (issue) => (issue.code === 'invalid_type' ? SECRET_REF_HINT : undefined) });
+
+const Url = z.url({ protocol: /^https?$/, error: 'is not an http:// or https:// URL' });
+
+const VaultStore = z.strictObject({
+  server: Url,
+  path: z.string().default('secret'),
+  authMountPath: z.string().default('kubernetes'),
+  role: z.string().min(1),
+});
+
+const SecretStore = z.strictObject({
+  name: DnsLabel.default('vault'),
+  kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
+  /** When set, Helios creates the store as a Vault ClusterSecretStore. */
+  vault: VaultStore.optional(),
+});
+
+const Storage = z.strictObject({
+  topology: z.enum(STORAGE_TOPOLOGIES),
+  /** The bucket Thanos writes to. */
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'is not a valid bucket name (3-63 lowercase letters, digits, "." and "-")' }).default('helios-metrics'),
+  /** multi-dc-minio: the clusters whose MinIO sites replicate one another. */
+  replicationGroup: DnsLabel.default('default'),
+  /** cloud-s3 and hybrid: the S3 endpoint and credentials. */
+  s3: z.strictObject({
+    endpoint: z.string().min(1),
+    region: z.string().min(1),
+    bucket: z.string().min(3),
+    accessKey: SecretRef,
+    secretKey: SecretRef,
+  }).optional(),
+});
+
+const Role = z.strictObject({
+  /** This cluster hosts the fleet's global Thanos Query. */
+  globalQuery: z.boolean().default(false),
+  /** This cluster runs the only Thanos Compactor of its bucket. @default - decided per bucket */
+  compactor: z.boolean().optional(),
+});
+
+const Images = z.strictObject({
+  registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'is not a registry host with an optional path' }).optional(),
+  tags: z.partialRecord(z.enum(IMAGE_NAMES as [string, ...string[]]), z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/)
+    .refine((tag) => tag !== 'latest', { error: 'is not a pinned tag: name a version, not latest' })).default({}),
+});
+
+const Alerting = z.strictObject({
+  pagerduty: z.strictObject({ routingKey: SecretRef }).optional(),
+  slack: z.strictObject({ apiUrl: SecretRef, channel: z.string().regex(/^#?[a-z0-9._-]+$/) }).optional(),
+  email: z.strictObject({
+    to: z.email(),
+    from: z.email(),
+    smarthost: z.string().regex(/^[^:\s]+:\d+$/, { error: 'is not host:port' }),
+    username: z.string().optional(),
+    password: SecretRef.optional(),
+  }).optional(),
+});
+
+const Oidc = z.strictObject({
+  issuerUrl: Url,
+  clientId: z.string().min(1),
+  clientSecret: SecretRef,
+  /** Identity-provider groups per Helios role: in Grafana and as RoleBindings in the Helios namespaces. */
+  groups: z.strictObject({
+    viewer: z.array(z.string().min(1)).default([]),
+    engineer: z.array(z.string().min(1)).default([]),
+    admin: z.array(z.string().min(1)).default([]),
+  }).default({ viewer: [], engineer: [], admin: [] }),
+});
+
+const Stacks = z.strictObject({
+  metrics: z.boolean().default(true),
+  flows: z.boolean().default(true),
+  automation: z.boolean().default(true),
+  federation: z.boolean().default(false),
+});
+
+const NetBox = z.strictObject({
+  url: Url,
+  token: SecretRef.default({ key: 'helios/netbox', property: 'token' }),
+});
+
+/** The settings a cluster may take from `defaults:`. */
+const clusterSettings = {
+  tier: z.enum(TIER_NAMES),
+  storage: Storage,
+  role: Role.default({ globalQuery: false }),
+  managementNetworks: z.array(Cidr).min(1, { error: 'must list at least one management network' }),
+  /** Where the Kubernetes API server's endpoints live, for egress policies of components that call it. */
+  kubernetesApiNetworks: z.array(Cidr).min(1).default(['0.0.0.0/0']),
+  images: Images.default({ tags: {} }),
+  secretStore: SecretStore.default({ name: 'vault', kind: 'ClusterSecretStore' }),
+  netbox: NetBox,
+  alerting: Alerting.default({}),
+  oidc: Oidc.optional(),
+  stacks: Stacks.default({ metrics: true, flows: true, automation: true, federation: false }),
+};
+
+export const ClusterSchema = z.strictObject({
+  name: DnsLabel,
+  datacenter: DnsLabel,
+  region: DnsLabel.optional(),
+  ...clusterSettings,
+});
+
+export const HeliosConfigSchema = z.strictObject({
+  /** Settings merged under every cluster's own (objects merge key by key; lists are replaced). */
+  defaults: z.record(z.string(), z.unknown()).optional(),
+  clusters: z.array(z.unknown()).min(1, { error: 'must list at least one cluster' }),
+});
+
+export type ClusterInput = z.input<typeof ClusterSchema>;
+export type ClusterConfig = z.output<typeof ClusterSchema> & { readonly role: { readonly globalQuery: boolean; readonly compactor: boolean } };
+export type SecretRefConfig = z.output<typeof SecretRef>;
+
+/** Keys allowed under `defaults:`: every cluster setting but the cluster's identity. */
+export const DEFAULTABLE_KEYS = Object.keys(clusterSettings).concat('region');

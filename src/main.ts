@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EMBEDDED_DEFAULT_CONFIG, EMBEDDED_DEFAULT_SOURCE } from './config/defaults.js';
+import { ConfigError, loadConfigFile, parseConfig, type HeliosConfig } from './config/load.js';
+import { checkPolicy, formatFinding } from './policy/policy.js';
+import { synthesize } from './synth.js';
+import { writeTreeAtomically } from './write.js';
+
+const USAGE = `usage: npm run synth -- [--config <file>] [--out <dir>]
+
+  --config <file>  the Helios config (default: $HELIOS_CONFIG, else ./helios.yaml
+                   if it exists, else the embedded default: one medium cluster)
+  --out <dir>      where to write <cluster>/<namespace>/<component>.yaml
+                   (default: dist; replaced as a whole, only when synth succeeds)`;
+
+function loadConfig(explicit: string | undefined): HeliosConfig {
+  const path = explicit ?? process.env.HELIOS_CONFIG ?? (existsSync('helios.yaml') ? 'helios.yaml' : undefined);
+  if (path === undefined) {
+    console.error('helios: no helios.yaml; synthesizing the embedded default (one medium cluster, single-dc-minio)');
+    return parseConfig(EMBEDDED_DEFAULT_CONFIG, EMBEDDED_DEFAULT_SOURCE);
+  }
+  return loadConfigFile(path);
+}
+
+function main(argv: string[]): number {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;
+  } catch (e) {
+    console.error(`helios: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const out = args.out ?? 'dist';
+  try {
+    const config = loadConfig(args.config);
+    const { files, rendered } = synthesize(config);
+    const findings = checkPolicy(files);
+    if (findings.length > 0) {
+      console.error(`helios: ${findings.length} policy violation(s); ${out}/ is unchanged:\n${findings.map(formatFinding).join('\n')}`);
+      return 1;
+    }
+    writeTreeAtomically(out, rendered);
+    for (const cluster of config.clusters) {
+      const own = files.filter((f) => f.path.startsWith(`${cluster.name}/`));
+      console.error(`helios: ${out}/${cluster.name}: ${own.reduce((n, f) => n + f.objects.length, 0)} objects in ${own.length} files (${cluster.tier}, ${cluster.storage.topology})`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`${e.message}\nhelios: ${e.problems.length} problem(s) in ${e.file}; ${out}/ is unchanged`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

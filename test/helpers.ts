@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from './shared.js';
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `npm run synth`'s program (src/main.ts through tsx), as a user would, in `cwd`. */
+export function runSynth(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliResult {
+  const tsx = import.meta.resolve('tsx');
+  const r = spawnSync(process.execPath, ['--import', tsx, join(REPO_ROOT, 'src/main.ts'), ...args], {
+    cwd,
+    env: { ...process.env, HELIOS_CONFIG: undefined, NODE_OPTIONS: undefined, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A digest of every file (path and bytes) under a folder; equal digests mean byte-identical trees. */
+export function treeDigest(dir: string): string {
+  const hash = createHash('sha256');
+  if (!existsSync(dir)) return 'absent';
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else hash.update(relative(dir, full)).update('\0').update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+/** Every file under a folder, path → text. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.set(relative(dir, full), readFileSync(full, 'utf8'));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+export const EXAMPLES = readdirSync(join(REPO_ROOT, 'examples'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'examples', d.name, 'helios.yaml')))
+  .map((d) => d.name)
+  .sort();
