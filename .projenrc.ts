@@ -39,6 +39,11 @@ const project = new typescript.TypeScriptProject({
     'tsx@^4',
     'ajv@^8.20.0',
     '@types/node@^20',
+    // Test peers' clients. client-node 1.x: 2.x needs Node 22.
+    '@kubernetes/client-node@~1.4.0',
+    'kafkajs@^2.2.4',
+    'chdb@^3.4.0',
+    'jest-environment-node@^30',
   ],
   tsconfig: {
     include: ['src/**/*.ts', 'constructs/**/*.ts', 'imports/**/*.ts', 'dashboards/**/*.ts'],
@@ -70,7 +75,11 @@ const project = new typescript.TypeScriptProject({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       extensionsToTreatAsEsm: ['.ts'],
       moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-      testEnvironment: 'node',
+      // Peers (real programs tests start) are accounted for across the whole run.
+      testEnvironment: '<rootDir>/test/peers/harness/environment.cjs',
+      globalSetup: '<rootDir>/test/peers/harness/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/peers/harness/global-teardown.mjs',
+      testTimeout: 120_000,
     },
   },
   tsJestOptions: {
@@ -118,17 +127,24 @@ project.addTask('synth:all', {
   ],
 });
 
+const peers = project.addTask('peers', {
+  description: 'Provision every real test peer (cached under ~/.cache/helios-peers) and print versions',
+  exec: 'bash test/peers/provision/all.sh',
+});
+
 project.addTask('docs', {
   description: 'Regenerate the parts of README.md derived from code (the tier table)',
   exec: 'tsx src/docs.ts',
 });
 
 /**
- * `npm test` is the one command CI runs: it type-checks everything (building lib/
+ * `npm test` is the one command CI runs: it provisions the real peers the tests
+ * start (a failed provision fails the run), type-checks everything (building lib/
  * for the test that imports the package as a user would), then runs every jest
  * suite of the app and of each service, then lints.
  */
 project.testTask.reset();
+project.testTask.spawn(peers);
 project.testTask.spawn(project.compileTask);
 project.testTask.exec('tsc -p test/tsconfig.json', { name: 'type-check tests' });
 project.testTask.exec('jest --ci', { receiveArgs: true, env: { NODE_OPTIONS: '--experimental-vm-modules' } });

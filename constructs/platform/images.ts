@@ -3,7 +3,7 @@
  * of them at a mirror (`registry`) and move single components to another tag (`tags`).
  */
 export const IMAGE_CATALOG = {
-  'gnmic': { repository: 'ghcr.io/openconfig/gnmic', tag: '0.36.2' },
+  'gnmic': { repository: 'ghcr.io/openconfig/gnmic', tag: '0.45.0' },
   'snmp-exporter': { repository: 'quay.io/prometheus/snmp-exporter', tag: 'v0.30.1' },
   'blackbox-exporter': { repository: 'quay.io/prometheus/blackbox-exporter', tag: 'v0.28.0' },
   'prometheus': { repository: 'quay.io/prometheus/prometheus', tag: 'v3.5.0' },

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# npm run peers: provisions every test peer (idempotent; a warm run takes about a
+# second) and prints each one's version and where it lives.
+#
+# Two lanes run side by side on a cold machine: Go builds are CPU-bound, the rest
+# (Maven, pip, Debian downloads) mostly wait on the network.
+source "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+BUILD_LANE=(etcd kube-apiserver kubectl goflow2 gnmic gnmi-target snmp-exporter blackbox-exporter amtool netbox-openapi flowgen)
+FETCH_LANE=(kafka snmpd promtool maxmind)
+
+run_lane() {
+  for peer in "$@"; do
+    local start=$SECONDS
+    if bash "$here/$peer.sh" >"$logs/$peer.out" 2>"$logs/$peer.err"; then
+      echo "$((SECONDS - start))" >"$logs/$peer.secs"
+    else
+      echo failed >"$logs/$peer.secs"
+    fi
+  done
+}
+
+started=$SECONDS
+run_lane "${FETCH_LANE[@]}" &
+fetch_pid=$!
+run_lane "${BUILD_LANE[@]}"
+wait "$fetch_pid"
+
+failed=0
+printf '%-20s %-24s %s\n' PEER VERSION PATH
+for peer in "${BUILD_LANE[@]}" "${FETCH_LANE[@]}"; do
+  if [ "$(cat "$logs/$peer.secs")" = failed ]; then
+    failed=1
+    printf '%-20s %s\n' "$peer" "FAILED; its output:" >&2
+    sed 's/^/    /' "$logs/$peer.err" "$logs/$peer.out" | tail -40 >&2
+  else
+    tail -n 1 "$logs/$peer.out"
+  fi
+done
+echo "cache: $HELIOS_PEERS_CACHE ($(du -sh "$HELIOS_PEERS_CACHE" 2>/dev/null | cut -f1)); Go caches: $(go env GOMODCACHE) $(go env GOCACHE)"
+echo "provisioned in $((SECONDS - started)) s"
+exit "$failed"
