@@ -83,7 +83,7 @@ const project = new typescript.TypeScriptProject({
     },
   },
   tsJestOptions: {
-    transformOptions: { useESM: true, tsconfig: 'test/tsconfig.json' },
+    transformOptions: { useESM: true, tsconfig: typescript.TsJestTsconfig.fromFile('test/tsconfig.json') },
   },
   eslint: true,
   eslintOptions: {
@@ -113,8 +113,9 @@ project.npmignore?.addPatterns('/dist/', '/examples/', '/test/', '/services/');
 // `npm pack` is not how Helios ships, and its default output folder would land in dist/.
 project.packageTask.reset();
 
-// Constructs read their .proto contracts next to their code; the package needs them too.
+// Constructs read their .proto contracts and the ClickHouse migrations next to their code; the package needs them too.
 project.compileTask.exec('mkdir -p lib/constructs/flows/proto && cp constructs/flows/proto/*.proto lib/constructs/flows/proto/');
+project.compileTask.exec('mkdir -p lib/constructs/flows/clickhouse/migrations && cp constructs/flows/clickhouse/migrations/*.sql lib/constructs/flows/clickhouse/migrations/');
 
 project.addTask('synth', {
   description: 'Synthesize dist/<cluster>/ from helios.yaml (or the embedded default)',
@@ -126,7 +127,7 @@ project.addTask('synth:all', {
   description: 'Regenerate the committed output: dist/ (embedded default) and examples/*/dist/',
   steps: [
     { exec: 'tsx src/main.ts --out dist', env: { HELIOS_CONFIG: '' } },
-    { exec: 'for e in examples/*/; do tsx src/main.ts --config "$e/helios.yaml" --out "$e/dist" || exit 1; done' },
+    { exec: 'bash -c \'for e in examples/*/; do tsx src/main.ts --config "$e/helios.yaml" --out "$e/dist" || exit 1; done\'' },
   ],
 });
 
@@ -210,8 +211,9 @@ function service(options: ServiceOptions): void {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { compilerOptions: { ...compilerOptions, rootDir: '.', outDir: 'lib' }, include: ['src/**/*.ts'] },
   });
+  // rootDir is the repository: service tests start the real peers through test/peers/harness.
   new JsonFile(project, `${dir}/tsconfig.dev.json`, {
-    obj: { extends: './tsconfig.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'] },
+    obj: { extends: './tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, include: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'] },
   });
 }
 
@@ -220,14 +222,20 @@ service({
   description: 'Enriches goflow2 flows with NetBox and GeoIP data between two Kafka topics',
   deps: {
     'kafkajs': '^2.2.4',
-    'protobufjs': '^8.8.1',
     'maxmind': '^5.0.7',
     'prom-client': '^15.1.3',
     '@clickhouse/client': '^1.23.1',
     'zod': '^4.6.7',
   },
-  devDeps: { 'protobufjs-cli': '^2.7.1' },
-  coverageIgnore: ['src/generated/**'],
+  // The service codes protobuf by hand (see src/transcode.ts); protobufjs is the independent
+  // codec its tests and benchmark check it against. TypeScript builds it in its Docker image.
+  devDeps: { 'protobufjs': '^8.8.1', 'typescript': '~5.9', '@types/node': '^20' },
+  scripts: { bench: 'tsx bench/enricher.ts' },
+});
+
+project.addTask('bench:enricher', {
+  description: 'Flow Enricher throughput: in-process decode → enrich → encode, and through a real Kafka broker',
+  exec: 'npm run bench --workspace=services/flow-enricher',
 });
 
 service({
@@ -241,7 +249,16 @@ service({
     'zod': '^4.6.7',
   },
   devDeps: { 'openapi-typescript': '^7.13.0' },
+  scripts: {
+    'generate:netbox': 'tsx scripts/netbox-types.ts',
+    'bench': 'tsc -p tsconfig.json && tsx bench/sync.ts',
+  },
   coverageIgnore: ['src/generated/**'],
+});
+
+project.addTask('bench:targets', {
+  description: 'Target Generator: one full sync of 10,000 devices from the NetBox fake into a real kube-apiserver (time, peak RSS, shards)',
+  exec: 'npm run bench --workspace=services/target-generator',
 });
 
 /**

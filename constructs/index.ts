@@ -4,3 +4,6 @@
  *   import { PlatformBase } from '@helios/platform';
  */
 export * from './platform/index.js';
+export * from './metrics/index.js';
+export * from './flows/index.js';
+export * from './automation/index.js';

@@ -1,5 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import type { ClusterPlan } from './plan.js';
+import { AutomationStack } from '../constructs/automation/automation-stack.js';
+import { FlowStack } from '../constructs/flows/flow-stack.js';
+import { MetricsStack } from '../constructs/metrics/metrics-stack.js';
 import { PlatformBase } from '../constructs/platform/platform-base.js';
 
 /**
@@ -12,9 +15,26 @@ import { PlatformBase } from '../constructs/platform/platform-base.js';
  */
 export class ClusterChart extends Chart {
   public readonly platform: PlatformBase;
+  public readonly flows?: FlowStack;
+  public readonly metrics?: MetricsStack;
+  public readonly automation?: AutomationStack;
 
   public constructor(app: App, plan: ClusterPlan) {
     super(app, plan.name, { disableResourceNameHashes: true });
     this.platform = new PlatformBase(this, 'platform', plan.platform);
+    if (plan.flows) {
+      this.flows = new FlowStack(this, 'flows', { platform: this.platform, ...plan.flows });
+    }
+    if (plan.metrics) {
+      this.metrics = new MetricsStack(this, 'metrics', {
+        platform: this.platform,
+        ...plan.metrics,
+        // Grafana's ClickHouse datasource.
+        flowStore: this.flows?.flowStore,
+      });
+    }
+    if (plan.automation) {
+      this.automation = new AutomationStack(this, 'automation', { platform: this.platform, ...plan.automation });
+    }
   }
 }

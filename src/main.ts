@@ -14,7 +14,7 @@ const USAGE = `usage: npm run synth -- [--config <file>] [--out <dir>]
                    (default: dist; replaced as a whole, only when synth succeeds)`;
 
 function loadConfig(explicit: string | undefined): HeliosConfig {
-  const path = explicit ?? process.env.HELIOS_CONFIG ?? (existsSync('helios.yaml') ? 'helios.yaml' : undefined);
+  const path = explicit ?? (process.env.HELIOS_CONFIG || undefined) ?? (existsSync('helios.yaml') ? 'helios.yaml' : undefined);
   if (path === undefined) {
     console.error('helios: no helios.yaml; synthesizing the embedded default (one medium cluster, single-dc-minio)');
     return parseConfig(EMBEDDED_DEFAULT_CONFIG, EMBEDDED_DEFAULT_SOURCE);

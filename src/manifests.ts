@@ -44,8 +44,13 @@ export function layoutCluster(cluster: string, objects: readonly KubeObject[]): 
   return [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, objs]) => ({ path, objects: objs }));
 }
 
+/**
+ * The output in YAML that YAML 1.1 readers (kubectl, the API server, Argo CD) read back
+ * the same: strings such as `off`, `yes` or `0755` are quoted, or they would arrive
+ * as booleans and numbers.
+ */
 export function renderYaml(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o, { lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false, version: '1.1' })).join('---\n');
 }
 
 /** Reads a synthesized tree back (for validation and tests). */

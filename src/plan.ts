@@ -1,4 +1,10 @@
 import type { ClusterConfig } from './config/schema.js';
+import { TIERS } from './config/tiers.js';
+import type { AutomationStackProps } from '../constructs/automation/automation-stack.js';
+import { TargetGeneratorMode } from '../constructs/automation/target-generator.js';
+import type { FlowStackProps } from '../constructs/flows/flow-stack.js';
+import type { MetricsStackProps } from '../constructs/metrics/metrics-stack.js';
+import { StorageTopology } from '../constructs/metrics/object-store.js';
 import type { PlatformBaseProps } from '../constructs/platform/platform-base.js';
 import { SecretStoreKind } from '../constructs/platform/platform-base.js';
 
@@ -9,6 +15,12 @@ import { SecretStoreKind } from '../constructs/platform/platform-base.js';
 export interface ClusterPlan {
   readonly name: string;
   readonly platform: PlatformBaseProps;
+  /** The MetricsStack's props, when the cluster runs it (the flow store comes from the FlowStack). */
+  readonly metrics?: Omit<MetricsStackProps, 'platform' | 'flowStore'>;
+  /** The FlowStack's props, when the cluster runs it. */
+  readonly flows?: Omit<FlowStackProps, 'platform'>;
+  /** The AutomationStack's props, when the cluster runs it. */
+  readonly automation?: Omit<AutomationStackProps, 'platform'>;
 }
 
 export function planCluster(cluster: ClusterConfig): ClusterPlan {
@@ -25,6 +37,87 @@ export function planCluster(cluster: ClusterConfig): ClusterPlan {
       vault: cluster.secretStore.vault,
       images: cluster.images,
       accessGroups: cluster.oidc?.groups,
+      kubernetesApiNetworks: cluster.kubernetesApiNetworks,
     },
+    metrics: cluster.stacks.metrics ? planMetrics(cluster) : undefined,
+    flows: cluster.stacks.flows ? planFlows(cluster) : undefined,
+    automation: cluster.stacks.automation ? planAutomation(cluster) : undefined,
+  };
+}
+
+function planAutomation(cluster: ClusterConfig): Omit<AutomationStackProps, 'platform'> {
+  const tier = TIERS[cluster.tier];
+  const tg = cluster.automation.targetGenerator;
+  return {
+    targetGenerator: {
+      netbox: { url: cluster.netbox.url, token: cluster.netbox.token, networks: cluster.netbox.networks },
+      resources: tier.targetGenerator.resources,
+      pushgatewayResources: tier.targetGenerator.pushgatewayResources,
+      mode: tg.mode === 'webhook' ? TargetGeneratorMode.WEBHOOK : TargetGeneratorMode.CRONJOB,
+      schedule: tg.schedule,
+      syncIntervalSec: tg.syncIntervalSeconds,
+      deviceFilter: tg.deviceFilter,
+      webhookSecret: tg.webhookSecret,
+      webhookFromNamespaces: tg.webhookFromNamespaces,
+      massDeletionPercent: tg.massDeletionPercent,
+    },
+  };
+}
+
+function planMetrics(cluster: ClusterConfig): Omit<MetricsStackProps, 'platform' | 'flowStore'> {
+  const tier = TIERS[cluster.tier];
+  const { storage, grafana, oidc } = cluster;
+  return {
+    sizing: {
+      gnmic: tier.gnmic,
+      snmpExporter: tier.snmpExporter,
+      blackboxExporter: tier.blackboxExporter,
+      prometheus: tier.prometheus,
+      thanosQuery: tier.thanosQuery,
+      thanosStore: tier.thanosStore,
+      thanosCompactor: tier.thanosCompactor,
+      thanosRuler: tier.thanosRuler,
+      minio: tier.minio,
+      grafana: tier.grafana,
+      alertmanager: tier.alertmanager,
+    },
+    managementNetworks: cluster.managementNetworks,
+    storage: {
+      topology: storage.topology as StorageTopology,
+      // cloud-s3 writes straight to the S3 bucket; the other topologies to the bucket in their own MinIO.
+      bucket: storage.topology === StorageTopology.CLOUD_S3 ? storage.s3!.bucket : storage.bucket,
+      s3: storage.s3,
+      compactor: cluster.role.compactor,
+      minioCredentials: storage.minio,
+      tierAfterDays: storage.tierAfterDays,
+    },
+    alerting: cluster.alerting,
+    oidc: oidc && {
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      authorizationUrl: oidc.authorizationUrl,
+      tokenUrl: oidc.tokenUrl,
+      userinfoUrl: oidc.userinfoUrl,
+      groups: oidc.groups,
+    },
+    grafanaDatabase: grafana.database,
+    grafanaUrl: grafana.url,
+    grafanaIngressNamespaces: grafana.ingressNamespaces,
+    targetGenerator: cluster.stacks.automation,
+  };
+}
+
+function planFlows(cluster: ClusterConfig): Omit<FlowStackProps, 'platform'> {
+  const tier = TIERS[cluster.tier];
+  const { flows } = cluster;
+  return {
+    exporterNetworks: cluster.managementNetworks,
+    netbox: { url: cluster.netbox.url, token: cluster.netbox.token, networks: cluster.netbox.networks },
+    maxmind: flows.maxmind,
+    goflow2: tier.goflow2,
+    kafka: { ...tier.kafka, operatorNamespace: flows.strimziNamespace },
+    flowEnricher: { ...tier.flowEnricher, geoipStorageClass: flows.geoipStorageClass },
+    clickhouse: { ...tier.clickhouse, ...flows.clickhouse, operatorNamespace: flows.clickhouseOperatorNamespace },
+    clickhouseKeeper: { ...tier.clickhouseKeeper, operatorNamespace: flows.clickhouseOperatorNamespace },
   };
 }

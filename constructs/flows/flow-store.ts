@@ -1,5 +1,5 @@
-import type { SecretReference } from '../platform/platform-base.js';
 import type { WorkloadRef } from '../platform/network.js';
+import type { SecretReference } from '../platform/platform-base.js';
 
 /**
  * What a reader of the flow store (Grafana's ClickHouse datasource) needs: where it

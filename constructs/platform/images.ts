@@ -14,6 +14,13 @@ export const IMAGE_CATALOG = {
   'minio-client': { repository: 'quay.io/minio/mc', tag: 'RELEASE.2025-04-16T18-13-26Z' },
   'grafana': { repository: 'docker.io/grafana/grafana', tag: '12.1.1' },
   'goflow2': { repository: 'docker.io/netsampler/goflow2', tag: 'v2.2.6' },
+  // Built from services/flow-enricher (its Dockerfile); `images.registry` points it at a private registry.
+  'flow-enricher': { repository: 'ghcr.io/helios-netobs/flow-enricher', tag: '0.1.0' },
+  'geoipupdate': { repository: 'ghcr.io/maxmind/geoipupdate', tag: 'v7.1.1' },
+  'clickhouse-server': { repository: 'docker.io/clickhouse/clickhouse-server', tag: '26.3' },
+  'clickhouse-keeper': { repository: 'docker.io/clickhouse/clickhouse-keeper', tag: '26.3' },
+  // Built from services/target-generator (its Dockerfile), like flow-enricher.
+  'target-generator': { repository: 'ghcr.io/helios-netobs/target-generator', tag: '0.1.0' },
 } as const satisfies Record<string, { repository: string; tag: string }>;
 
 export type ImageName = keyof typeof IMAGE_CATALOG;

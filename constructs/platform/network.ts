@@ -86,15 +86,26 @@ export interface NetworkFlow {
   readonly description: string;
   readonly from: FlowPeer;
   readonly to: FlowPeer;
+  /** Empty only together with `allProtocolsBecause`. */
   readonly ports: readonly FlowPort[];
+  /**
+   * Opens every protocol and port between the two ends, for traffic a NetworkPolicy
+   * cannot name by port (ICMP); the text says why, and shows in the flow matrix.
+   * @default - only the listed ports
+   */
+  readonly allProtocolsBecause?: string;
 }
+
+/** How the flow matrix shows a flow that opens every protocol and port. */
+export const ALL_PROTOCOLS = 'ALL';
 
 /** One row of the allowed-flow matrix. */
 export interface AllowedFlow {
   readonly from: string;
   readonly to: string;
+  /** 0 when every port is open. */
   readonly port: number;
-  readonly protocol: Protocol;
+  readonly protocol: Protocol | typeof ALL_PROTOCOLS;
   readonly description: string;
 }
 
@@ -123,7 +134,11 @@ export class NetworkFlows extends Construct {
 
   /** Allows one flow; both ends that are workloads get the matching policy rule. */
   public allow(flow: NetworkFlow): void {
-    if (flow.ports.length === 0) {
+    if (flow.allProtocolsBecause !== undefined) {
+      if (flow.ports.length > 0 || !flow.allProtocolsBecause.trim()) {
+        throw new Error(`network flow "${flow.description}": allProtocolsBecause opens every port; give the reason and no ports`);
+      }
+    } else if (flow.ports.length === 0) {
       throw new Error(`network flow "${flow.description}": at least one port is required`);
     }
     for (const p of flow.ports) {
@@ -147,13 +162,15 @@ export class NetworkFlows extends Construct {
   /** Every allowed (from, to, port, protocol), sorted. */
   public get matrix(): AllowedFlow[] {
     return this._flows
-      .flatMap((f) => f.ports.map((p) => ({
-        from: f.from.label,
-        to: f.to.label,
-        port: p.port,
-        protocol: p.protocol ?? Protocol.TCP,
-        description: f.description,
-      })))
+      .flatMap((f): AllowedFlow[] => (f.allProtocolsBecause !== undefined
+        ? [{ from: f.from.label, to: f.to.label, port: 0, protocol: ALL_PROTOCOLS, description: `${f.description} (${f.allProtocolsBecause})` }]
+        : f.ports.map((p) => ({
+          from: f.from.label,
+          to: f.to.label,
+          port: p.port,
+          protocol: p.protocol ?? Protocol.TCP,
+          description: f.description,
+        }))))
       .sort((a, b) => `${a.from} ${a.to} ${a.port} ${a.protocol}`.localeCompare(`${b.from} ${b.to} ${b.port} ${b.protocol}`));
   }
 
@@ -175,18 +192,29 @@ export class NetworkFlows extends Construct {
         podSelector: { matchLabels: { ...workload.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: Lazy.any({
-          produce: () => this._flows.filter(isTo).map((f) => ({ from: f.from._policyPeers(), ports: policyPorts(f.ports) })),
+          produce: () => distinct(this._flows.filter(isTo).map((f) => ({ from: f.from._policyPeers(), ports: policyPorts(f) }))),
         }),
         egress: Lazy.any({
-          produce: () => this._flows.filter(isFrom).map((f) => ({ to: f.to._policyPeers(), ports: policyPorts(f.ports) })),
+          produce: () => distinct(this._flows.filter(isFrom).map((f) => ({ to: f.to._policyPeers(), ports: policyPorts(f) }))),
         }),
       },
     });
   }
 }
 
-function policyPorts(ports: readonly FlowPort[]): k8s.NetworkPolicyPort[] {
-  return ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? Protocol.TCP }));
+/** Two flows can need the same rule for different reasons (scraping and querying one port); write it once. */
+function distinct<T>(rules: T[]): T[] {
+  const seen = new Set<string>();
+  return rules.filter((r) => {
+    const key = JSON.stringify(r);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** A rule without ports matches every protocol and port. */
+function policyPorts(flow: NetworkFlow): k8s.NetworkPolicyPort[] | undefined {
+  if (flow.allProtocolsBecause !== undefined) return undefined;
+  return flow.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? Protocol.TCP }));
 }
 
 export interface NamespaceBaselineProps {

@@ -66,6 +66,8 @@ export interface PlatformBaseProps {
   readonly dns?: DnsEndpoint;
   /** Groups bound to the Helios roles in every Helios namespace. @default - no bindings */
   readonly accessGroups?: AccessGroups;
+  /** Where the Kubernetes API server's endpoints are, for components that call it. @default ["0.0.0.0/0"] */
+  readonly kubernetesApiNetworks?: readonly string[];
 }
 
 export interface ExternalSecretProps {
@@ -110,6 +112,7 @@ export class PlatformBase extends Construct {
     podSelector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'helios' },
   };
   private readonly images: ImageOverrides;
+  private readonly kubernetesApiNetworks: readonly string[];
 
   public constructor(scope: Construct, id: string, props: PlatformBaseProps) {
     super(scope, id);
@@ -117,6 +120,7 @@ export class PlatformBase extends Construct {
     this.site = props.site;
     this.region = props.region;
     this.images = props.images ?? {};
+    this.kubernetesApiNetworks = props.kubernetesApiNetworks ?? ['0.0.0.0/0'];
     this.secretStore = { name: props.secretStore?.name ?? 'vault', kind: props.secretStore?.kind ?? SecretStoreKind.CLUSTER_SECRET_STORE };
     // Fail on a bad override now, not when the first container asks for it.
     (Object.keys(this.images.tags ?? {}) as ImageName[]).forEach((name) => resolveImage(name, this.images));
@@ -205,6 +209,20 @@ export class PlatformBase extends Construct {
     });
   }
 
+  /**
+   * Lets a component call the Kubernetes API server. Both ports are opened because
+   * policies see the endpoint after the Service translation: 443 on managed clusters,
+   * 6443 where the API server listens on its own port.
+   */
+  public allowKubernetesApi(workload: WorkloadRef, description: string): void {
+    this.network.allow({
+      description,
+      from: FlowPeer.workload(workload),
+      to: FlowPeer.networks('kubernetes-api', this.kubernetesApiNetworks),
+      ports: [{ port: 443 }, { port: 6443 }],
+    });
+  }
+
   /** The pinned image reference of a catalog image, after the cluster's overrides. */
   public image(name: ImageName): string {
     return resolveImage(name, this.images);
@@ -213,7 +231,8 @@ export class PlatformBase extends Construct {
   /** A Secret filled by the External Secrets Operator from the cluster's store. */
   public addExternalSecret(scope: Construct, id: string, props: ExternalSecretProps): ExternalSecret {
     const keys = Object.keys(props.data).sort();
-    if (keys.length === 0) {
+    // A template alone is a valid source: a config file that may hold no credential yet.
+    if (keys.length === 0 && !props.template) {
       throw new Error(`external secret ${props.namespace}/${props.secretName}: no data keys`);
     }
     return new ExternalSecret(scope, id, {

@@ -95,6 +95,15 @@ export function secureContainer(props: SecureContainerProps): k8s.Container {
   };
 }
 
+/**
+ * A container of a Job or CronJob: the same restrictions as `secureContainer`, without
+ * probes, since it runs to completion rather than serving.
+ */
+export function secureJobContainer(props: Omit<SecureContainerProps, 'readinessProbe' | 'livenessProbe' | 'startupProbe'>): k8s.Container {
+  const { readinessProbe: _ready, livenessProbe: _live, ...container } = secureContainer({ ...props, readinessProbe: {}, livenessProbe: {} });
+  return container;
+}
+
 export interface SecurePodSecurityContextProps {
   /** @default 65534 (nobody) */
   readonly uid?: number;

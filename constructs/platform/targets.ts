@@ -1,6 +1,11 @@
+import { k8s } from 'cdk8s-plus-28';
+import { HeliosNamespace, type HeliosNamespaceName } from './namespaces.js';
+
 /**
  * The contract between the Target Generator, which writes device targets into
- * ConfigMaps in helios-collection, and the collectors, which mount them.
+ * ConfigMaps, and the collectors, which mount them. A pod can mount ConfigMaps of
+ * its own namespace only, so each set lives beside its reader (`targetNamespace`):
+ * gnmic's in helios-collection, the Prometheus file_sd sets in helios-storage.
  *
  * A target set can outgrow one ConfigMap (1 MiB) at 8,000+ devices, so each set is
  * written as numbered shards, `helios-targets-<set>-<n>`, each holding one file
@@ -17,6 +22,13 @@ export enum TargetSet {
   BLACKBOX = 'blackbox',
   /** Prometheus file_sd for devices' own metrics endpoints and anything else scraped directly. */
   PROMETHEUS = 'prometheus',
+}
+
+/** The namespace a set's ConfigMaps are written to: where the pods that read them run. */
+export function targetNamespace(set: TargetSet): HeliosNamespaceName {
+  // gnmic loads its targets itself; every other set is Prometheus file_sd, read by the
+  // Prometheus shards, which run in helios-storage and so cannot mount helios-collection's.
+  return set === TargetSet.GNMIC ? HeliosNamespace.COLLECTION : HeliosNamespace.STORAGE;
 }
 
 /** How many shards of one set the collectors mount; ~900 KiB each. */
@@ -38,6 +50,32 @@ export function targetFileName(set: TargetSet, shard: number): string {
   return `${set}-${shard}.${set === TargetSet.GNMIC ? 'yaml' : 'json'}`;
 }
 
+/** The glob under TARGETS_MOUNT_PATH that matches every shard file of a set (Prometheus file_sd takes it as is). */
+export function targetFilesGlob(set: TargetSet): string {
+  return `${TARGETS_MOUNT_PATH}/${set}-*.${set === TargetSet.GNMIC ? 'yaml' : 'json'}`;
+}
+
+/**
+ * One volume showing every possible shard of the given sets in one folder, each
+ * shard optional: a reader starts before the Target Generator's first sync, and a
+ * shard written later appears in the running pod. Mount it whole at
+ * TARGETS_MOUNT_PATH, never with subPath (subPath mounts receive no updates).
+ */
+export function targetFilesVolume(name: string, sets: readonly TargetSet[]): k8s.Volume {
+  const namespaces = new Set(sets.map(targetNamespace));
+  if (namespaces.size !== 1) {
+    throw new Error(`target volume ${name}: the sets ${sets.join(', ')} live in ${[...namespaces].join(' and ')}; a pod mounts ConfigMaps of its own namespace only`);
+  }
+  return {
+    name,
+    projected: {
+      sources: [...sets].sort().flatMap((set) => Array.from({ length: TARGET_SHARDS_MAX }, (_, shard) => ({
+        configMap: { name: targetConfigMapName(set, shard), optional: true },
+      }))),
+    },
+  };
+}
+
 function checkShard(shard: number): void {
   if (!Number.isInteger(shard) || shard < 0 || shard >= TARGET_SHARDS_MAX) {
     throw new Error(`target shard ${shard} is not between 0 and ${TARGET_SHARDS_MAX - 1}`);
@@ -48,12 +86,18 @@ function checkShard(shard: number): void {
  * What the target files contain.
  *
  * gnmic (`gnmic-<n>.yaml`), a YAML map, one entry per device:
- *   <target name>:                      # NetBox device name as a valid Lease name: lowercase, [a-z0-9.-]
+ *   <target name>:                      # NetBox device name as a valid Lease name: gnmicTargetNameProblem()
  *     address: "10.0.0.1:57400"         # primary IP and the gnmi_port custom field
  *     subscriptions: [interfaces, ...]  # GNMI_SUBSCRIPTIONS chosen by TELEMETRY_PROFILES[telemetry_profile]
  *     event-tags: { device, site, region, vendor, platform, role, tier }   # the taxonomy, on every series
  *     tags: ["site=ams1", ...]          # gnmic clustering: prefer an instance with matching tags
  * Credentials are never in target files: gnmic reads them from its environment (an ExternalSecret).
+ * The generator writes one target per line in flow style, `"name": {"address": ..., ...}`
+ * (YAML that is also JSON), so the shards' lines concatenate into one map; a shard
+ * without targets is an empty file.
+ *
+ * Every shard of every set exists (the TargetGenerator construct creates them, empty, as
+ * the generator may not create objects); shards a set does not need hold an empty list.
  *
  * snmp (`snmp-<n>.json`), Prometheus file_sd:
  *   [{ "targets": ["10.0.0.1"], "labels": { "__param_module": "if_mib,arista_eos",
@@ -69,6 +113,27 @@ function checkShard(shard: number): void {
  *
  * Every list is sorted by target name, so the same inventory gives the same bytes.
  */
+
+/**
+ * The gnmic cluster's name. gnmic's Kubernetes locker holds one Lease per target
+ * named `gnmic-<cluster>-targets-<target>` and labels it with that same string as
+ * a label key, which Kubernetes caps at 63 characters; hence the target-name limit.
+ */
+export const GNMIC_CLUSTER_NAME = 'helios';
+
+/** The longest gnmic target name whose Lease label key stays within 63 characters. */
+export const GNMIC_TARGET_NAME_MAX = 63 - `gnmic-${GNMIC_CLUSTER_NAME}-targets-`.length;
+
+/** Why a gnmic target name is unusable as part of a Lease name and label key, or undefined when it is fine. */
+export function gnmicTargetNameProblem(name: string): string | undefined {
+  if (name.length > GNMIC_TARGET_NAME_MAX) {
+    return `gnmic target "${name}" is ${name.length} characters; at most ${GNMIC_TARGET_NAME_MAX} fit in its Lease label key`;
+  }
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(name) || /\.\.|-\.|\.-/.test(name)) {
+    return `gnmic target "${name}" is not a valid Lease name: use lowercase letters, digits, "-" and ".", each dot-separated part starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
 
 /** The gnmic subscriptions the collector defines; targets name the ones they want. */
 export const GNMI_SUBSCRIPTIONS = ['interfaces', 'system', 'platform', 'bgp'] as const;

@@ -199,6 +199,12 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
     if ((c.storage.topology === 'cloud-s3' || c.storage.topology === 'hybrid') && !c.storage.s3) {
       report(['clusters', i, 'storage', 's3'], `is required for topology ${c.storage.topology} (endpoint, region, bucket, accessKey, secretKey)`);
     }
+    if (c.oidc && !c.grafana.url) {
+      report(['clusters', i, 'grafana', 'url'], 'is required with oidc: the identity provider sends users back to Grafana at this URL');
+    }
+    if (c.oidc && ![c.oidc.groups.viewer, c.oidc.groups.engineer, c.oidc.groups.admin].some((g) => g.length > 0)) {
+      report(['clusters', i, 'oidc', 'groups'], 'names no group for any role, so nobody could sign in to Grafana; list at least one group under viewer, engineer or admin');
+    }
     if (c.role.globalQuery && !c.stacks.federation) {
       report(['clusters', i, 'role', 'globalQuery'], 'true needs stacks.federation: true (the global query is part of the FederationStack)');
     }

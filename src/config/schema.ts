@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { TIER_NAMES } from './tiers.js';
+import { cronScheduleProblem, deviceFilterProblem } from '../../constructs/automation/target-generator.js';
 import { IMAGE_NAMES } from '../../constructs/platform/images.js';
 
 export const STORAGE_TOPOLOGIES = ['single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid'] as const;
@@ -104,6 +105,14 @@ const SecretStore = z.strictObject({
   vault: VaultStore.optional(),
 });
 
+const MinioCredentials = z.strictObject({
+  rootUser: SecretRef.default({ key: 'helios/minio', property: 'root-user' }),
+  rootPassword: SecretRef.default({ key: 'helios/minio', property: 'root-password' }),
+  /** The user Thanos writes as; the setup Job creates it with access to the bucket only. */
+  thanosAccessKey: SecretRef.default({ key: 'helios/minio', property: 'thanos-access-key' }),
+  thanosSecretKey: SecretRef.default({ key: 'helios/minio', property: 'thanos-secret-key' }),
+});
+
 const Storage = z.strictObject({
   topology: z.enum(STORAGE_TOPOLOGIES),
   /** The bucket Thanos writes to. */
@@ -118,6 +127,15 @@ const Storage = z.strictObject({
     accessKey: SecretRef,
     secretKey: SecretRef,
   }).optional(),
+  /** single-dc-minio, multi-dc-minio, hybrid: the MinIO credentials in the secret store. */
+  minio: MinioCredentials.default({
+    rootUser: { key: 'helios/minio', property: 'root-user' },
+    rootPassword: { key: 'helios/minio', property: 'root-password' },
+    thanosAccessKey: { key: 'helios/minio', property: 'thanos-access-key' },
+    thanosSecretKey: { key: 'helios/minio', property: 'thanos-secret-key' },
+  }),
+  /** hybrid: objects older than this many days move from MinIO to the S3 tier. */
+  tierAfterDays: z.number().int().min(1).default(30),
 });
 
 const Role = z.strictObject({
@@ -149,12 +167,79 @@ const Oidc = z.strictObject({
   issuerUrl: Url,
   clientId: z.string().min(1),
   clientSecret: SecretRef,
+  /** The provider's endpoints, as its /.well-known/openid-configuration lists them (Grafana does not discover them). */
+  authorizationUrl: Url,
+  tokenUrl: Url,
+  userinfoUrl: Url,
   /** Identity-provider groups per Helios role: in Grafana and as RoleBindings in the Helios namespaces. */
   groups: z.strictObject({
     viewer: z.array(z.string().min(1)).default([]),
     engineer: z.array(z.string().min(1)).default([]),
     admin: z.array(z.string().min(1)).default([]),
   }).default({ viewer: [], engineer: [], admin: [] }),
+});
+
+const Grafana = z.strictObject({
+  /** The URL users open Grafana at; required with oidc (the identity provider redirects back to it). */
+  url: Url.optional(),
+  /** Where Grafana keeps users, sessions and annotations; without it, SQLite on a volume and one replica. */
+  database: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(5432),
+    name: z.string().min(1).default('grafana'),
+    user: z.string().min(1).default('grafana'),
+    password: SecretRef,
+    sslMode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('require'),
+    /** Where the database's addresses are, for Grafana's egress policy. */
+    networks: z.array(Cidr).min(1, { error: 'must list the network(s) the database is in' }),
+  }).optional(),
+  adminPassword: SecretRef.default({ key: 'helios/grafana', property: 'admin-password' }),
+  /** Encrypts datasource secrets in Grafana's database. */
+  secretKey: SecretRef.default({ key: 'helios/grafana', property: 'secret-key' }),
+  /** Namespaces whose pods may open Grafana, such as the ingress controller's. */
+  ingressNamespaces: z.array(DnsLabel).default([]),
+});
+
+const CronSchedule = z.string().superRefine((value, ctx) => {
+  const problem = cronScheduleProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
+
+const DeviceFilter = z.string().superRefine((value, ctx) => {
+  const problem = deviceFilterProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
+
+/** The Target Generator: NetBox → the collectors' target ConfigMaps. */
+const TargetGenerator = z.strictObject({
+  /** cronjob: one sync per schedule; webhook: a Deployment that also syncs within seconds of NetBox's webhooks. */
+  mode: z.enum(['cronjob', 'webhook']).default('cronjob'),
+  schedule: CronSchedule.default('*/5 * * * *'),
+  /** webhook mode: the periodic sync that catches what no webhook announced. */
+  syncIntervalSeconds: z.number().int().min(10).default(300),
+  /** NetBox filters on top of helios_monitor=true, as query parameters: site=ams1&status=active. */
+  deviceFilter: DeviceFilter.optional(),
+  /** webhook mode: the secret NetBox signs its webhooks with. */
+  webhookSecret: SecretRef.default({ key: 'helios/netbox', property: 'webhook-secret' }),
+  /** webhook mode: namespaces webhooks may arrive through besides NetBox's own (an ingress controller's). */
+  webhookFromNamespaces: z.array(DnsLabel).default([]),
+  /** A sync that would remove more than this share of a set's targets is refused (unless forced). */
+  massDeletionPercent: z.number().int().min(0).max(100).default(25),
+});
+
+function targetGeneratorDefaults(): z.output<typeof TargetGenerator> {
+  return {
+    mode: 'cronjob',
+    schedule: '*/5 * * * *',
+    syncIntervalSeconds: 300,
+    webhookSecret: { key: 'helios/netbox', property: 'webhook-secret' },
+    webhookFromNamespaces: [],
+    massDeletionPercent: 25,
+  };
+}
+
+const Automation = z.strictObject({
+  targetGenerator: TargetGenerator.default(targetGeneratorDefaults),
 });
 
 const Stacks = z.strictObject({
@@ -167,6 +252,28 @@ const Stacks = z.strictObject({
 const NetBox = z.strictObject({
   url: Url,
   token: SecretRef.default({ key: 'helios/netbox', property: 'token' }),
+  /** Where NetBox's addresses are when it runs outside the cluster, for the egress policies of its clients. */
+  networks: z.array(Cidr).min(1).default(['0.0.0.0/0']),
+});
+
+/** The flow pipeline's ties to the cluster around it. */
+const Flows = z.strictObject({
+  /** The namespace the Strimzi cluster operator runs in (it must reach the Kafka pods). */
+  strimziNamespace: DnsLabel.default('strimzi'),
+  /** The namespace the Altinity ClickHouse operator runs in (it must reach the ClickHouse pods). */
+  clickhouseOperatorNamespace: DnsLabel.default('kube-system'),
+  /** A ReadWriteMany StorageClass for the GeoIP databases every Flow Enricher pod reads. */
+  geoipStorageClass: z.string().min(1).optional(),
+  /** MaxMind account whose licence downloads the GeoLite2 City and ASN databases. */
+  maxmind: z.strictObject({
+    accountId: SecretRef.default({ key: 'helios/maxmind', property: 'account-id' }),
+    licenseKey: SecretRef.default({ key: 'helios/maxmind', property: 'license-key' }),
+  }).default({ accountId: { key: 'helios/maxmind', property: 'account-id' }, licenseKey: { key: 'helios/maxmind', property: 'license-key' } }),
+  /** Passwords of ClickHouse's users: the schema migrations' and the dashboards' (read-only). */
+  clickhouse: z.strictObject({
+    migratorPassword: SecretRef.default({ key: 'helios/clickhouse', property: 'migrator-password' }),
+    readerPassword: SecretRef.default({ key: 'helios/clickhouse', property: 'reader-password' }),
+  }).default({ migratorPassword: { key: 'helios/clickhouse', property: 'migrator-password' }, readerPassword: { key: 'helios/clickhouse', property: 'reader-password' } }),
 });
 
 /** The settings a cluster may take from `defaults:`. */
@@ -182,6 +289,18 @@ const clusterSettings = {
   netbox: NetBox,
   alerting: Alerting.default({}),
   oidc: Oidc.optional(),
+  grafana: Grafana.default({
+    adminPassword: { key: 'helios/grafana', property: 'admin-password' },
+    secretKey: { key: 'helios/grafana', property: 'secret-key' },
+    ingressNamespaces: [],
+  }),
+  flows: Flows.default({
+    strimziNamespace: 'strimzi',
+    clickhouseOperatorNamespace: 'kube-system',
+    maxmind: { accountId: { key: 'helios/maxmind', property: 'account-id' }, licenseKey: { key: 'helios/maxmind', property: 'license-key' } },
+    clickhouse: { migratorPassword: { key: 'helios/clickhouse', property: 'migrator-password' }, readerPassword: { key: 'helios/clickhouse', property: 'reader-password' } },
+  }),
+  automation: Automation.default(() => ({ targetGenerator: targetGeneratorDefaults() })),
   stacks: Stacks.default({ metrics: true, flows: true, automation: true, federation: false }),
 };
 

@@ -44,13 +44,23 @@ function closeObjects(node: any): any {
   return out;
 }
 
+/**
+ * CRD patterns are Go (RE2) regular expressions. JavaScript has no inline flags, so
+ * a `(?i)` group makes the whole pattern case-insensitive: never stricter than the
+ * API server, at worst a little more lenient.
+ */
+const goRegExp = Object.assign((pattern: string, flags: string): RegExp => {
+  if (!pattern.includes('(?i)')) return new RegExp(pattern, flags);
+  return new RegExp(pattern.replaceAll('(?i)', ''), flags.includes('i') ? flags : `${flags}i`);
+}, { code: 'goRegExp' });
+
 function gvk(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
 /** Validates objects against the Kubernetes OpenAPI definitions and the CRDs of ../shared. */
 export class SchemaValidator {
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
   private readonly k8sTypes = new Map<string, string>();
   private readonly crdSchemas = new Map<string, Schema>();
   private readonly compiled = new Map<string, ValidateFunction>();

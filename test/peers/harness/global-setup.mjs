@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_DIR_PREFIX, isAlive, killGroup, readLedger, unstopped } from './ledger.mjs';
+import { RUN_DIR_PREFIX, isAlive, killGroup, newRunDir, readLedger, runInProgress, unstopped } from './ledger.mjs';
 
 /** The program a pid runs now, to tell a leftover peer from a process that reused its pid. */
 function commandOf(pid) {
@@ -19,6 +19,8 @@ function commandOf(pid) {
 export default function globalSetup() {
   for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(RUN_DIR_PREFIX))) {
     const dir = join(tmpdir(), name);
+    // Another test run on this machine (a service's tests, another checkout) is not a leftover.
+    if (runInProgress(dir)) continue;
     for (const e of unstopped(readLedger(dir))) {
       if (isAlive(e.pid) && e.command && commandOf(e.pid) === e.command) {
         console.error(`helios peers: stopping ${e.name} (pid ${e.pid}) left running by an earlier test run`);
@@ -27,5 +29,5 @@ export default function globalSetup() {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  process.env.HELIOS_PEERS_RUN_DIR = mkdtempSync(join(tmpdir(), RUN_DIR_PREFIX));
+  process.env.HELIOS_PEERS_RUN_DIR = newRunDir();
 }

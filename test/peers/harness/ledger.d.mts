@@ -9,6 +9,8 @@ export interface LedgerEntry {
 }
 export declare const RUN_DIR_PREFIX: string;
 export declare function runDir(): string;
+export declare function newRunDir(): string;
+export declare function runInProgress(dir: string): boolean;
 export declare function ledgerPath(dir?: string): string;
 export declare function record(entry: Omit<LedgerEntry, 'at'>): void;
 export declare function readLedger(dir?: string): LedgerEntry[];

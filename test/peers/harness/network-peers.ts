@@ -52,6 +52,11 @@ export function startBlackboxExporter(configFile: string): Promise<HttpPeer> {
   return httpPeer('blackbox_exporter', peerBin('blackbox_exporter'), (port) => [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], '/-/ready');
 }
 
+/** The Prometheus Pushgateway (batch jobs push their metrics; GET /metrics shows them). */
+export function startPushgateway(): Promise<HttpPeer> {
+  return httpPeer('pushgateway', peerBin('pushgateway'), (port) => [`--web.listen-address=127.0.0.1:${port}`], '/-/ready');
+}
+
 /**
  * google/gnxi gnmi_target: an in-memory OpenConfig device (interfaces, platform,
  * system) serving Capabilities, Get, Set and Subscribe, without TLS.
@@ -136,4 +141,20 @@ export function writeScratch(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/** One target as Prometheus's own pipeline sees it (provision/prom-targets.sh). */
+export interface PromTarget {
+  readonly job: string;
+  readonly dropped: boolean;
+  readonly url?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly error?: string;
+}
+
+/** Runs Prometheus 3.5's target discovery and relabeling (file_sd jobs) on a config file. */
+export function promTargets(configFile: string): PromTarget[] {
+  const r = spawnSync(peerBin('prom-targets'), [`--config.file=${configFile}`], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`prom-targets failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as PromTarget);
 }

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-BUILD_LANE=(etcd kube-apiserver kubectl goflow2 gnmic gnmi-target snmp-exporter blackbox-exporter amtool netbox-openapi flowgen)
+BUILD_LANE=(etcd kube-apiserver kubectl goflow2 gnmic gnmi-target snmp-exporter blackbox-exporter amtool pushgateway prom-targets netbox-openapi flowgen)
 FETCH_LANE=(kafka snmpd promtool maxmind)
 
 run_lane() {

@@ -26,7 +26,7 @@ BIN="$PEERS_BIN/gnmic"
 
 if ! stamped gnmic "$RECIPE" || [ ! -x "$BIN" ]; then
 	t0=$SECONDS
-	log "gnmic $GNMIC_VERSION: building through a wrapper module (cold: ~10 min on 2 cores)"
+	log "gnmic $GNMIC_VERSION: building through a wrapper module (cold: 7-13 min on 2 cores)"
 	dir=$(gowrap_init gnmic github.com/openconfig/gnmic "$GNMIC_VERSION" github.com/openconfig/gnmic)
 
 	api_src=$(gowrap_moddir github.com/openconfig/gnmic/pkg/api "$GNMIC_API_VERSION")

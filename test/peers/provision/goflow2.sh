@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# goflow2: NetFlow v5/v9, IPFIX and sFlow collector.
-#   goflow2 -listen 'netflow://127.0.0.1:PORT' -transport=file -transport.file=out.jsonl -format=json
-#   (Kafka: -transport=kafka -transport.kafka.brokers=127.0.0.1:19092 -transport.kafka.topic=flows -format=bin)
-# The module's example mapping file is copied to $PEERS_DATA/goflow2/mapping.yaml.
+# goflow2: NetFlow v5/v9, IPFIX (netflow://) and sFlow (sflow://) collector.
+#   goflow2 -listen 'netflow://127.0.0.1:PORT' -addr 127.0.0.1:HTTPPORT \
+#           -transport=file -transport.file=out.jsonl -format=json [-mapping=mapping.yaml]
+# -addr (default :8080) serves /metrics and /__health: always set it in tests.
+# Kafka: -transport=kafka -transport.kafka.brokers=H:P -transport.kafka.topic=T
+#   [-transport.kafka.hashing] -format=bin. `bin` writes a varint length prefix
+#   + flowpb.FlowMessage per flow. The Kafka message key is an FNV-32 hash of
+#   the mapping's formatter.key fields (empty key without a mapping); only
+#   with -transport.kafka.hashing is it used for partitioning (round-robin
+#   otherwise).
+# The module's example mapping file is copied to $PEERS_DATA/goflow2/mapping.yaml
+# (formatter.fields / key / protobuf / render, and ipfix/netflowv9/sflow mappings).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib-go.sh"
 

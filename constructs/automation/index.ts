@@ -1,0 +1,3 @@
+export * from './automation-stack.js';
+export * from './runbooks.js';
+export * from './target-generator.js';

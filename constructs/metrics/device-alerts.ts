@@ -1,0 +1,180 @@
+import { Construct } from 'constructs';
+import { BLACKBOX_JOB } from './blackbox.js';
+import { BGP_SESSION_STATE_CODES, GNMI_METRICS } from './gnmic.js';
+import { AlertRules, Severity, type RuleGroup } from './rules.js';
+import { SNMP_JOB } from './snmp-exporter.js';
+import { HeliosNamespace } from '../platform/namespaces.js';
+import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+
+/**
+ * The devices' own health, whichever collector reports it: the same conditions read
+ * from gNMI (OpenConfig paths as gnmic names them) and from SNMP (the MIB objects of
+ * the snmp_exporter modules). Recording rules put both under one name per measure,
+ * so the alerts and dashboards need not know the source.
+ *
+ * These rules run on every Prometheus shard: a device's SNMP and gNMI series each sit
+ * on one shard (SNMP hashed on the device, gNMI on the gnmic pod that holds it), and
+ * every rule here reads one source at a time. DeviceUnreachable compares the sources
+ * of one device, which may sit on different shards, so it runs on the Thanos Ruler
+ * (`deviceGlobalRuleGroups`).
+ */
+export const DEVICE_RECORDS = {
+  cpu: 'device:cpu_utilization:percent',
+  memory: 'device:memory_utilization:percent',
+  interfaceErrors: 'interface:errors:ratio_rate5m',
+} as const;
+
+/** The hrStorage areas that are a device's RAM (EOS, PAN-OS and other net-snmp agents name them so). */
+const RAM_STORAGE = 'RAM|Physical memory|Real Memory';
+
+function direction(expr: string, value: 'in' | 'out'): string {
+  return `label_replace(${expr}, "direction", "${value}", "", "")`;
+}
+
+/** Errored packets per packet handled, per interface and direction, over 5 minutes. */
+function errorRatios(): string {
+  const snmp = (dir: 'In' | 'Out') => `rate(if${dir}Errors{job="${SNMP_JOB}"}[5m]) / (`
+    + ['Ucast', 'Multicast', 'Broadcast'].map((k) => `rate(ifHC${dir}${k}Pkts{job="${SNMP_JOB}"}[5m])`).join(' + ')
+    + ` + rate(if${dir}Errors{job="${SNMP_JOB}"}[5m]))`;
+  // OpenConfig's in-pkts/out-pkts count errored packets too.
+  const gnmi = (errors: string, pkts: string) => `rate(${errors}[5m]) / rate(${pkts}[5m])`;
+  return [
+    direction(snmp('In'), 'in'),
+    direction(snmp('Out'), 'out'),
+    direction(gnmi(GNMI_METRICS.inErrors, GNMI_METRICS.inPkts), 'in'),
+    direction(gnmi(GNMI_METRICS.outErrors, GNMI_METRICS.outPkts), 'out'),
+  ].join('\nor\n');
+}
+
+export function deviceRuleGroups(): RuleGroup[] {
+  const established = BGP_SESSION_STATE_CODES.ESTABLISHED;
+  return [
+    {
+      name: 'device-resources',
+      records: [
+        {
+          record: DEVICE_RECORDS.cpu,
+          expr: [
+            GNMI_METRICS.cpuTotal,
+            `hrProcessorLoad{job="${SNMP_JOB}"}`,
+            `cpmCPUTotal1minRev{job="${SNMP_JOB}"}`,
+            // Components without a CPU (fans, PICs) report 0.
+            `jnxOperatingCPU{job="${SNMP_JOB}"} > 0`,
+          ].join('\nor\n'),
+        },
+        {
+          record: DEVICE_RECORDS.memory,
+          expr: [
+            `100 * ${GNMI_METRICS.memoryUsed} / ${GNMI_METRICS.memoryPhysical}`,
+            `100 * hrStorageUsed{job="${SNMP_JOB}", hrStorageDescr=~"${RAM_STORAGE}"} / hrStorageSize`,
+            `100 * cpmCPUMemoryUsed{job="${SNMP_JOB}"} / (cpmCPUMemoryUsed + cpmCPUMemoryFree)`,
+            `jnxOperatingBuffer{job="${SNMP_JOB}"} > 0`,
+          ].join('\nor\n'),
+        },
+      ],
+      alerts: [
+        {
+          alert: 'HighCPU',
+          expr: `${DEVICE_RECORDS.cpu} > 80`,
+          forDuration: '5m',
+          severity: Severity.WARNING,
+          summary: '{{ $labels.device }}: CPU at {{ $value | printf "%.0f" }}%',
+          description: 'A CPU of {{ $labels.device }} has been busier than 80% for 5 minutes. A control plane that stays this'
+            + ' busy answers routing protocols and management late; look for a routing churn, a flood of punted traffic or'
+            + ' a runaway process on the device.',
+        },
+        {
+          alert: 'HighMemory',
+          expr: `${DEVICE_RECORDS.memory} > 85`,
+          forDuration: '5m',
+          severity: Severity.WARNING,
+          summary: '{{ $labels.device }}: memory at {{ $value | printf "%.0f" }}%',
+          description: 'More than 85% of the memory of {{ $labels.device }} has been in use for 5 minutes. Processes may be'
+            + ' killed or the device may reload when it runs out; check for a leak (memory rising since the last reload)'
+            + ' or a routing table that outgrew the platform.',
+        },
+      ],
+    },
+    {
+      name: 'device-interfaces',
+      records: [{ record: DEVICE_RECORDS.interfaceErrors, expr: errorRatios() }],
+      alerts: [{
+        alert: 'InterfaceErrorRate',
+        expr: `${DEVICE_RECORDS.interfaceErrors} > 0.01`,
+        forDuration: '5m',
+        severity: Severity.WARNING,
+        summary: '{{ $labels.device }}: {{ $value | humanizePercentage }} of {{ $labels.direction }}bound packets on'
+          + ' {{ with $labels.ifName }}{{ . }}{{ else }}{{ $labels.interface_name }}{{ end }} are errored',
+        description: 'More than 1% of the packets an interface of {{ $labels.device }} handled in one direction were errored'
+          + ' for 5 minutes. Inbound errors point at the cable, optic or the far end (CRC, symbol errors); outbound at'
+          + ' the local port. Compare with the far end\'s counters and the optic levels.',
+      }],
+    },
+    {
+      name: 'device-bgp',
+      alerts: [
+        {
+          alert: 'BGPSessionDown',
+          expr: `${GNMI_METRICS.bgpSessionState} != ${established}`,
+          forDuration: '1m',
+          severity: Severity.CRITICAL,
+          summary: '{{ $labels.device }}: BGP session to {{ $labels.neighbor_neighbor_address }} is not established',
+          description: 'The BGP session of {{ $labels.device }} to {{ $labels.neighbor_neighbor_address }} (network instance'
+            + ' {{ $labels.network_instance_name }}) has not been established for a minute (state {{ $value }}; 6 is'
+            + ' established, 1 idle, 3 active). Routes through this neighbor are withdrawn. Check the link, the neighbor and'
+            + ' the session\'s last error on the device.',
+        },
+        {
+          alert: 'BGPSessionFlapping',
+          expr: `changes(${GNMI_METRICS.bgpSessionState}[15m]) > 2`,
+          severity: Severity.WARNING,
+          summary: '{{ $labels.device }}: BGP session to {{ $labels.neighbor_neighbor_address }} changed state {{ $value }} times in 15 minutes',
+          description: 'The BGP session of {{ $labels.device }} to {{ $labels.neighbor_neighbor_address }} keeps changing state.'
+            + ' Each change withdraws and re-advertises its routes; look for a flapping link, hold-timer expiries or a'
+            + ' prefix limit on either side.',
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * Rules over the whole cluster's data, for the Thanos Ruler: a device is unreachable
+ * when none of the collectors that should reach it does: no gNMI connection (gnmic's
+ * per-target `gnmic_target_up`, mapped to its device), no SNMP walk (`up` of the snmp
+ * job) and no ICMP answer. A device monitored by one collector only is judged by it.
+ */
+export function deviceGlobalRuleGroups(): RuleGroup[] {
+  const gnmi = 'label_replace(gnmic_target_up, "target", "$1", "name", "(.+)")'
+    + ' * on (target) group_left (device) gnmi_target:taxonomy:info';
+  return [{
+    name: 'device-reachability',
+    alerts: [{
+      alert: 'DeviceUnreachable',
+      expr: `max by (device) (\n  ${gnmi}\nor\n  up{job="${SNMP_JOB}"}\nor\n  probe_success{job="${BLACKBOX_JOB}", module="icmp"}\n) == 0`,
+      forDuration: '2m',
+      severity: Severity.CRITICAL,
+      summary: 'Device {{ $labels.device }} is unreachable',
+      description: 'For 2 minutes no collector has reached {{ $labels.device }}: no gNMI connection, no SNMP answer and no'
+        + ' ping reply, for each of them that monitors the device. The device is down, isolated, or its management network'
+        + ' is cut off from helios-collection. Check its power and uplinks, then the management path.',
+    }],
+  }];
+}
+
+export interface DeviceAlertsProps {
+  readonly platform: PlatformBase;
+}
+
+/** The device alerts and recordings every Prometheus shard evaluates, as one PrometheusRule. */
+export class DeviceAlerts extends Construct {
+  public readonly alerts: AlertRules;
+  /** For the Thanos Ruler: the rules that need every shard's data. */
+  public readonly globalGroups: readonly RuleGroup[] = deviceGlobalRuleGroups();
+
+  public constructor(scope: Construct, id: string, props: DeviceAlertsProps) {
+    super(scope, id);
+    const owner: ComponentIdentity = { name: 'device-alerts', component: 'collector' };
+    this.alerts = new AlertRules(this, 'alerts', { platform: props.platform, owner, namespace: HeliosNamespace.COLLECTION, groups: deviceRuleGroups() });
+  }
+}

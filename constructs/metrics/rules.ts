@@ -1,0 +1,144 @@
+import { Construct } from 'constructs';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com.js';
+import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+
+/** How urgent an alert is; Alertmanager routes on it (critical → PagerDuty, warning → Slack, info → email). */
+export enum Severity {
+  CRITICAL = 'critical',
+  WARNING = 'warning',
+  INFO = 'info',
+}
+
+/**
+ * Where every Helios alert's `runbook_url` points: the alert runbooks in the metrics
+ * constructs' README, one anchor per alert (the alert's name in lowercase).
+ */
+export const RUNBOOK_BASE_URL = 'https://github.com/helios-observability/helios/blob/main/constructs/metrics/README.md';
+
+export interface AlertRule {
+  /** The alert's name, in UpperCamelCase (`DeviceUnreachable`). */
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold before the alert fires (`5m`). @default - fires on the first evaluation that matches */
+  readonly forDuration?: string;
+  readonly severity: Severity;
+  /** One line, may use `{{ $labels.x }}` and `{{ $value }}`. */
+  readonly summary: string;
+  /** What it means and what to check first. */
+  readonly description: string;
+}
+
+export interface RecordingRule {
+  /** The recorded series' name, `level:metric:operations` by the Prometheus convention. */
+  readonly record: string;
+  readonly expr: string;
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  /** How often the group is evaluated. @default - the evaluator's global interval */
+  readonly intervalSec?: number;
+  /** @default - no alerts */
+  readonly alerts?: readonly AlertRule[];
+  /** @default - no recording rules */
+  readonly records?: readonly RecordingRule[];
+}
+
+/** One rule as the Prometheus rule-file format (and the PrometheusRule CRD) writes it. */
+export interface RuleFileRule {
+  readonly alert?: string;
+  readonly record?: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export interface RuleFileGroup {
+  readonly name: string;
+  readonly interval?: string;
+  readonly rules: RuleFileRule[];
+}
+
+const ALERT_NAME = /^[A-Z][A-Za-z0-9]*$/;
+const RECORD_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const DURATION = /^[1-9][0-9]*(s|m|h)$/;
+
+/** The runbook link of an alert: its anchor in the runbook document. */
+export function runbookUrl(alert: string, baseUrl: string = RUNBOOK_BASE_URL): string {
+  return `${baseUrl}#${alert.toLowerCase()}`;
+}
+
+/**
+ * Rule groups in the Prometheus rule-file format, checked: every alert has a
+ * severity, a summary, a description and a runbook link; names are unique and valid.
+ * What goes into a PrometheusRule's spec and what a Thanos Ruler reads from a file.
+ */
+export function ruleFileGroups(groups: readonly RuleGroup[], runbookBaseUrl: string = RUNBOOK_BASE_URL): RuleFileGroup[] {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  return groups.map((group) => {
+    if (names.has(group.name)) throw new Error(`rule group "${group.name}" is defined twice; group names must be unique`);
+    names.add(group.name);
+    const alerts = group.alerts ?? [];
+    const records = group.records ?? [];
+    if (alerts.length + records.length === 0) throw new Error(`rule group "${group.name}" has no rules`);
+    const rules: RuleFileRule[] = [
+      ...records.map((r) => {
+        if (!RECORD_NAME.test(r.record)) throw new Error(`recording rule "${r.record}" in group "${group.name}": not a valid metric name`);
+        return { record: r.record, expr: r.expr };
+      }),
+      ...alerts.map((a) => {
+        if (!ALERT_NAME.test(a.alert)) throw new Error(`alert "${a.alert}" in group "${group.name}": name it in UpperCamelCase (letters and digits)`);
+        if (seen.has(a.alert)) throw new Error(`alert "${a.alert}" is defined twice`);
+        seen.add(a.alert);
+        if (a.forDuration !== undefined && !DURATION.test(a.forDuration)) {
+          throw new Error(`alert "${a.alert}": for "${a.forDuration}" is not a duration such as 30s, 5m or 1h`);
+        }
+        if (!a.summary.trim() || !a.description.trim()) throw new Error(`alert "${a.alert}": summary and description are required`);
+        return {
+          alert: a.alert,
+          expr: a.expr,
+          for: a.forDuration,
+          labels: { severity: a.severity },
+          annotations: { summary: a.summary, description: a.description, runbook_url: runbookUrl(a.alert, runbookBaseUrl) },
+        };
+      }),
+    ];
+    return { name: group.name, interval: group.intervalSec ? `${group.intervalSec}s` : undefined, rules };
+  });
+}
+
+export interface AlertRulesProps {
+  readonly platform: PlatformBase;
+  /** The component the rules watch; the PrometheusRule is named after it. */
+  readonly owner: ComponentIdentity;
+  readonly namespace: string;
+  readonly groups: readonly RuleGroup[];
+  /** @default RUNBOOK_BASE_URL */
+  readonly runbookBaseUrl?: string;
+}
+
+/**
+ * A component's alerting (and recording) rules as a PrometheusRule that every
+ * Helios Prometheus shard loads: it carries the Helios labels the Prometheus
+ * resource selects on and lives in a Helios namespace.
+ */
+export class AlertRules extends Construct {
+  public readonly groups: readonly RuleFileGroup[];
+
+  public constructor(scope: Construct, id: string, props: AlertRulesProps) {
+    super(scope, id);
+    this.groups = ruleFileGroups(props.groups, props.runbookBaseUrl);
+    new PrometheusRule(this, 'resource', {
+      metadata: props.platform.metadataFor(props.owner, props.namespace),
+      spec: {
+        groups: this.groups.map((g) => ({
+          name: g.name,
+          interval: g.interval,
+          rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+        })),
+      },
+    });
+  }
+}

@@ -1,0 +1,440 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { peerData } from '../../../test/peers/harness/paths.js';
+
+/**
+ * A FAKE NetBox: NetBox cannot run here (it needs PostgreSQL, Redis and Django),
+ * so the tests serve its REST API from fixture objects. Every page it serves is
+ * validated against NetBox 4.3's own OpenAPI document (the Paginated*List
+ * schemas), so the enricher is tested against what real NetBox sends, not what we
+ * think it sends. It pages with limit/offset and absolute `next` links, checks the
+ * token the way NetBox does, and can be made to fail.
+ */
+
+type Json = Record<string, unknown>;
+
+/** The list endpoints the enricher reads, and the OpenAPI schema of each one's answer. */
+const ENDPOINTS = {
+  '/api/dcim/devices/': 'PaginatedDeviceWithConfigContextList',
+  '/api/dcim/sites/': 'PaginatedSiteList',
+  '/api/dcim/interfaces/': 'PaginatedInterfaceList',
+  '/api/ipam/prefixes/': 'PaginatedPrefixList',
+} as const;
+type Endpoint = keyof typeof ENDPOINTS;
+
+export interface NetboxFixture {
+  readonly devices: Json[];
+  readonly sites: Json[];
+  readonly interfaces: Json[];
+  readonly prefixes: Json[];
+}
+
+const FIXTURE_KEY: Record<Endpoint, keyof NetboxFixture> = {
+  '/api/dcim/devices/': 'devices',
+  '/api/dcim/sites/': 'sites',
+  '/api/dcim/interfaces/': 'interfaces',
+  '/api/ipam/prefixes/': 'prefixes',
+};
+
+// ---------------------------------------------------------------- OpenAPI → JSON Schema
+
+/**
+ * OpenAPI 3.0 schemas are not quite JSON Schema: `nullable` becomes a union with
+ * null, and boolean exclusiveMinimum/Maximum become the numeric form.
+ */
+function jsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(jsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'nullable') continue;
+    // `$ref`s point into components/schemas, which live under definitions here.
+    out[k] = k === '$ref' ? String(v).replace('#/components/schemas/', '#/definitions/') : jsonSchema(v);
+  }
+  for (const [exclusive, bound] of [['exclusiveMaximum', 'maximum'], ['exclusiveMinimum', 'minimum']] as const) {
+    if (out[exclusive] === true) { out[exclusive] = out[bound]; delete out[bound]; }
+    if (out[exclusive] === false) delete out[exclusive];
+  }
+  if ((node as Json).nullable !== true) return out;
+  if (typeof out.type === 'string' && !out.allOf && !out.$ref) {
+    const withNull: Json = { ...out, type: [out.type, 'null'] };
+    if (Array.isArray(out.enum)) withNull.enum = [...out.enum, null];
+    return withNull;
+  }
+  return { anyOf: [{ type: 'null' }, out] };
+}
+
+/** The schemas the list answers need (transitively), converted; cached, as parsing the 4 MB document takes seconds. */
+function listSchemas(): Json {
+  const path = peerData('netbox', 'openapi.yaml');
+  const st = statSync(path);
+  const cache = join(tmpdir(), `helios-netbox-schemas-${createHash('sha1').update(`${path}:${st.size}:${st.mtimeMs}:2`).digest('hex').slice(0, 12)}.json`);
+  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Json;
+  const doc = parse(readFileSync(path, 'utf8'), { maxAliasCount: -1 }) as { components: { schemas: Json } };
+  const all = doc.components.schemas;
+  const needed = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (node === null || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref') {
+        const name = String(v).split('/').pop()!;
+        if (!needed.has(name)) { needed.add(name); visit(all[name]); }
+      } else {
+        visit(v);
+      }
+    }
+  };
+  for (const name of Object.values(ENDPOINTS)) { needed.add(name); visit(all[name]); }
+  const definitions: Json = {};
+  for (const name of [...needed].sort()) definitions[name] = jsonSchema(all[name]);
+  writeFileSync(cache, JSON.stringify(definitions));
+  return definitions;
+}
+
+let validators: Record<Endpoint, ValidateFunction> | undefined;
+
+function validatorsFor(): Record<Endpoint, ValidateFunction> {
+  if (!validators) {
+    const definitions = listSchemas();
+    // validateFormats off: ajv-formats is not a dependency; shapes, types, enums and required fields are checked.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const compiled = {} as Record<Endpoint, ValidateFunction>;
+    for (const [endpoint, name] of Object.entries(ENDPOINTS) as Array<[Endpoint, string]>) {
+      compiled[endpoint] = ajv.compile({ definitions, $ref: `#/definitions/${name}` });
+    }
+    validators = compiled;
+  }
+  return validators;
+}
+
+/** Throws, naming the object and the schema errors, when a page is not what NetBox 4.3 would send. */
+export function validatePage(endpoint: Endpoint, page: Json): void {
+  const validate = validatorsFor()[endpoint];
+  if (!validate(page)) {
+    const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    throw new Error(`netbox-fake: ${endpoint} page does not match NetBox 4.3's ${ENDPOINTS[endpoint]}: ${errors.join('; ')}`);
+  }
+}
+
+// ---------------------------------------------------------------- the server
+
+export interface NetboxFakeOptions {
+  /** The token clients must send as "Authorization: Token <token>". @default - any request is accepted */
+  readonly token?: string;
+  /** NetBox's MAX_PAGE_SIZE: a larger `limit` is lowered to it. @default 1000 */
+  readonly maxPageSize?: number;
+  /**
+   * The origin NetBox writes into `next` links (as a NetBox behind a proxy does with
+   * its own idea of its address). @default - the fake's own address
+   */
+  readonly advertisedOrigin?: string;
+}
+
+export class NetboxFake {
+  public static async start(fixture: NetboxFixture, options: NetboxFakeOptions = {}): Promise<NetboxFake> {
+    for (const endpoint of Object.keys(ENDPOINTS) as Endpoint[]) {
+      validatePage(endpoint, { count: fixture[FIXTURE_KEY[endpoint]].length, next: null, previous: null, results: fixture[FIXTURE_KEY[endpoint]] });
+    }
+    const fake = new NetboxFake(fixture, options);
+    await fake.listen(0);
+    return fake;
+  }
+
+  /** Every request served: "GET /api/dcim/devices/?limit=2&offset=2". */
+  public readonly requests: string[] = [];
+  /**
+   * While set, requests get this answer instead (a NetBox that is failing, or a
+   * proxy answering for it): all of them, or the next `times`.
+   */
+  public failWith?: { status: number; body?: string; times?: number };
+  /** Milliseconds before each answer (a slow NetBox). */
+  public delayMs = 0;
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private port = 0;
+
+  private constructor(public fixture: NetboxFixture, private readonly options: NetboxFakeOptions) {}
+
+  public get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops listening: NetBox unreachable (connection refused). */
+  public async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  /** Listens again on the same port: NetBox is back. */
+  public async resume(): Promise<void> {
+    if (!this.server) await this.listen(this.port);
+  }
+
+  private listen(port: number): Promise<void> {
+    const server = createServer((req, res) => this.handle(req, res));
+    server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        this.port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.delayMs > 0) {
+      const timer = setTimeout(() => { this.timers.delete(timer); if (!res.destroyed) this.answer(req, res); }, this.delayMs);
+      this.timers.add(timer);
+    } else {
+      this.answer(req, res);
+    }
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.url);
+    this.requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const send = (status: number, body: Json): void => { res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)); };
+    if (this.failWith) {
+      const { status, body, times } = this.failWith;
+      if (times !== undefined && times <= 1) this.failWith = undefined;
+      else if (times !== undefined) this.failWith = { status, body, times: times - 1 };
+      if (body !== undefined) return void res.writeHead(status, { 'Content-Type': 'text/html' }).end(body);
+      return send(status, { detail: 'netbox-fake: failing on purpose' });
+    }
+    if (this.options.token !== undefined) {
+      const auth = req.headers.authorization;
+      if (!auth) return send(403, { detail: 'Authentication credentials were not provided.' });
+      if (auth !== `Token ${this.options.token}`) return send(403, { detail: 'Invalid token' });
+    }
+    const endpoint = url.pathname as Endpoint;
+    if (req.method !== 'GET' || !(endpoint in ENDPOINTS)) return send(404, { detail: 'Not found.' });
+    let objects = this.fixture[FIXTURE_KEY[endpoint]];
+    const scopeType = url.searchParams.get('scope_type');
+    if (scopeType !== null) objects = objects.filter((o) => o.scope_type === scopeType);
+    const max = this.options.maxPageSize ?? 1000;
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, max);
+    const offset = Number(url.searchParams.get('offset') ?? 0) || 0;
+    const link = (o: number) => {
+      const u = new URL(url.pathname, this.options.advertisedOrigin ?? this.url);
+      for (const [k, v] of url.searchParams) if (k !== 'offset') u.searchParams.set(k, v);
+      u.searchParams.set('offset', String(o));
+      return u.href;
+    };
+    const page = {
+      count: objects.length,
+      next: offset + limit < objects.length ? link(offset + limit) : null,
+      previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+      results: objects.slice(offset, offset + limit),
+    };
+    validatePage(endpoint, page);
+    send(200, page);
+  }
+}
+
+// ---------------------------------------------------------------- fixture builders (complete NetBox 4.3 objects)
+
+const API = 'http://netbox.example.net/api';
+const TIME = '2026-01-05T10:00:00.000000Z';
+
+function brief(kind: string, id: number, name: string, slug: string, extra: Json = {}): Json {
+  return { id, url: `${API}/${kind}/${id}/`, display: name, name, slug, description: '', ...extra };
+}
+
+export function region(id: number, slug: string): Json {
+  return brief('dcim/regions', id, slug.toUpperCase(), slug, { site_count: 1, _depth: 0 });
+}
+
+export function site(id: number, slug: string, regionObject: Json | null): Json {
+  return {
+    ...brief('dcim/sites', id, `Site ${slug}`, slug),
+    display_url: `http://netbox.example.net/dcim/sites/${id}/`,
+    status: { value: 'active', label: 'Active' },
+    region: regionObject,
+    group: null,
+    tenant: null,
+    facility: '',
+    time_zone: null,
+    physical_address: '',
+    shipping_address: '',
+    latitude: null,
+    longitude: null,
+    comments: '',
+    asns: [],
+    tags: [],
+    custom_fields: {},
+    created: TIME,
+    last_updated: TIME,
+  };
+}
+
+function ip(id: number, address: string): Json {
+  return { id, url: `${API}/ipam/ip-addresses/${id}/`, display: address, family: { value: address.includes(':') ? 6 : 4, label: address.includes(':') ? 'IPv6' : 'IPv4' }, address, description: '' };
+}
+
+export interface DeviceSpec {
+  readonly id: number;
+  readonly name: string;
+  readonly site: Json;
+  readonly role: string;
+  readonly tenant?: string;
+  readonly platform?: string;
+  readonly manufacturer: string;
+  readonly tier?: string;
+  readonly primaryIp4?: string;
+  readonly primaryIp6?: string;
+  readonly oobIp?: string;
+}
+
+export function device(spec: DeviceSpec): Json {
+  const manufacturer = brief('dcim/manufacturers', spec.id + 100, spec.manufacturer, spec.manufacturer.toLowerCase());
+  return {
+    id: spec.id,
+    url: `${API}/dcim/devices/${spec.id}/`,
+    display_url: `http://netbox.example.net/dcim/devices/${spec.id}/`,
+    display: spec.name,
+    name: spec.name,
+    device_type: { id: spec.id + 200, url: `${API}/dcim/device-types/${spec.id + 200}/`, display: 'Model X', manufacturer, model: 'Model X', slug: 'model-x', description: '' },
+    role: brief('dcim/device-roles', spec.id + 300, spec.role, spec.role, { _depth: 0 }),
+    tenant: spec.tenant ? brief('tenancy/tenants', spec.id + 400, spec.tenant, spec.tenant) : null,
+    platform: spec.platform ? brief('dcim/platforms', spec.id + 500, spec.platform, spec.platform) : null,
+    serial: '',
+    asset_tag: null,
+    site: { id: spec.site.id, url: spec.site.url, display: spec.site.display, name: spec.site.name, slug: spec.site.slug, description: '' },
+    location: null,
+    rack: null,
+    position: null,
+    face: { value: 'front', label: 'Front' },
+    latitude: null,
+    longitude: null,
+    parent_device: null,
+    status: { value: 'active', label: 'Active' },
+    airflow: { value: 'front-to-rear', label: 'Front to rear' },
+    primary_ip: spec.primaryIp4 ? ip(spec.id * 10 + 1, spec.primaryIp4) : spec.primaryIp6 ? ip(spec.id * 10 + 2, spec.primaryIp6) : null,
+    primary_ip4: spec.primaryIp4 ? ip(spec.id * 10 + 1, spec.primaryIp4) : null,
+    primary_ip6: spec.primaryIp6 ? ip(spec.id * 10 + 2, spec.primaryIp6) : null,
+    oob_ip: spec.oobIp ? ip(spec.id * 10 + 3, spec.oobIp) : null,
+    cluster: null,
+    virtual_chassis: null,
+    vc_position: null,
+    vc_priority: null,
+    description: '',
+    comments: '',
+    config_template: null,
+    config_context: {},
+    local_context_data: null,
+    tags: [],
+    custom_fields: { monitoring_tier: spec.tier ?? null },
+    created: TIME,
+    last_updated: TIME,
+    console_port_count: 0,
+    console_server_port_count: 0,
+    power_port_count: 0,
+    power_outlet_count: 0,
+    interface_count: 2,
+    front_port_count: 0,
+    rear_port_count: 0,
+    device_bay_count: 0,
+    module_bay_count: 0,
+    inventory_item_count: 0,
+  };
+}
+
+export function iface(id: number, deviceObject: Json, name: string, speedKbps: number | null, ifindex: number | string | null): Json {
+  return {
+    id,
+    url: `${API}/dcim/interfaces/${id}/`,
+    display_url: `http://netbox.example.net/dcim/interfaces/${id}/`,
+    display: name,
+    device: { id: deviceObject.id, url: deviceObject.url, display: deviceObject.display, name: deviceObject.name, description: '' },
+    vdcs: [],
+    module: null,
+    name,
+    label: '',
+    type: { value: '10gbase-x-sfpp', label: 'SFP+ (10GE)' },
+    enabled: true,
+    parent: null,
+    bridge: null,
+    lag: null,
+    mtu: null,
+    mac_address: null,
+    primary_mac_address: null,
+    mac_addresses: [],
+    speed: speedKbps,
+    duplex: null,
+    wwn: null,
+    mgmt_only: false,
+    description: '',
+    // mode, rf_role, rf_channel, poe_mode and poe_type are left out: unset, NetBox sends null,
+    // which its own OpenAPI document does not allow for these choice fields.
+    rf_channel_frequency: null,
+    rf_channel_width: null,
+    tx_power: null,
+    untagged_vlan: null,
+    tagged_vlans: [],
+    qinq_svlan: null,
+    vlan_translation_policy: null,
+    mark_connected: false,
+    cable: null,
+    cable_end: '',
+    wireless_link: null,
+    link_peers: [],
+    link_peers_type: null,
+    wireless_lans: [],
+    vrf: null,
+    l2vpn_termination: null,
+    connected_endpoints: null,
+    connected_endpoints_type: null,
+    connected_endpoints_reachable: false,
+    tags: [],
+    custom_fields: ifindex === null ? {} : { ifindex },
+    created: TIME,
+    last_updated: TIME,
+    count_ipaddresses: 0,
+    count_fhrp_groups: 0,
+    _occupied: false,
+  };
+}
+
+export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'dcim.region'; object: Json } | null): Json {
+  return {
+    id,
+    url: `${API}/ipam/prefixes/${id}/`,
+    display_url: `http://netbox.example.net/ipam/prefixes/${id}/`,
+    display: cidr,
+    family: { value: cidr.includes(':') ? 6 : 4, label: cidr.includes(':') ? 'IPv6' : 'IPv4' },
+    prefix: cidr,
+    vrf: null,
+    scope_type: scope?.type ?? null,
+    scope_id: scope ? scope.object.id : null,
+    scope: scope ? { id: scope.object.id, url: scope.object.url, display: scope.object.display, name: scope.object.name, slug: scope.object.slug, description: '' } : null,
+    tenant: null,
+    vlan: null,
+    status: { value: 'active', label: 'Active' },
+    role: null,
+    is_pool: false,
+    mark_utilized: false,
+    description: '',
+    comments: '',
+    tags: [],
+    custom_fields: {},
+    created: TIME,
+    last_updated: TIME,
+    children: 0,
+    _depth: 0,
+  };
+}

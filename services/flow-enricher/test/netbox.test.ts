@@ -1,0 +1,158 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Inventory } from '../src/enrich/inventory.js';
+import { Logger } from '../src/log.js';
+import { NetboxClient, NetboxError } from '../src/netbox/client.js';
+import { NetboxRefresher } from '../src/netbox/refresher.js';
+import { freePort, runDir } from '../../../test/peers/harness/process.js';
+import { netboxFixture } from './fixture.js';
+import { NetboxFake, validatePage } from './netbox-fake.js';
+
+const TOKEN = '0123456789abcdef0123456789abcdef01234567';
+
+function tokenFile(text = `${TOKEN}\n`): string {
+  const path = join(runDir(), `token-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+const quiet = () => {
+  const lines: Array<Record<string, unknown>> = [];
+  return { log: new Logger('debug', (l) => { lines.push(JSON.parse(l)); }), lines };
+};
+
+describe('NetboxClient against the NetBox fake (responses validated against NetBox 4.3\'s OpenAPI)', () => {
+  let fake: NetboxFake;
+  beforeAll(async () => {
+    // Two objects per page, and `next` links naming an origin the client cannot reach (as behind a proxy).
+    fake = await NetboxFake.start(netboxFixture(), { token: TOKEN, maxPageSize: 2, advertisedOrigin: 'https://netbox.example.net' });
+  });
+  afterAll(() => fake.stop());
+  beforeEach(() => { fake.requests.length = 0; fake.failWith = undefined; fake.delayMs = 0; });
+
+  const client = (options: Partial<ConstructorParameters<typeof NetboxClient>[0]> = {}) =>
+    new NetboxClient({ url: `${fake.url}/`, tokenFile: tokenFile(), backoffMs: 10, ...options });
+
+  it('reads every page of every list, following `next` on its own origin, with the token', async () => {
+    const data = await client().fetchAll();
+    expect(data.devices.map((d) => d.name)).toEqual(['edge-sto1-01', 'edge-lon2-01', 'spine-fra1-01', 'pp-sto1-01']);
+    expect(data.interfaces).toHaveLength(7);
+    expect(data.sites).toHaveLength(3);
+    // Only site-scoped prefixes are asked for.
+    expect(data.prefixes.map((p) => p.prefix)).toEqual(['10.1.0.0/16', '10.1.5.0/24', '10.2.0.0/16', '89.160.20.0/24', '2001:db8:1::/48']);
+    expect(fake.requests.filter((r) => r.includes('/dcim/devices/'))).toEqual([
+      'GET /api/dcim/devices/?limit=1000',
+      'GET /api/dcim/devices/?limit=1000&offset=2',
+    ]);
+    expect(fake.requests.filter((r) => r.includes('/ipam/prefixes/'))).toEqual([
+      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000',
+      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000&offset=2',
+      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000&offset=4',
+    ]);
+  });
+
+  it('retries 5xx and 429 with backoff, then succeeds', async () => {
+    fake.failWith = { status: 503, times: 2 };
+    expect(await client().list('api/dcim/sites/')).toHaveLength(3);
+    fake.failWith = { status: 429, times: 1 };
+    expect(await client().list('api/dcim/sites/')).toHaveLength(3);
+  });
+
+  it('gives up after its tries, saying where and why', async () => {
+    fake.failWith = { status: 502 };
+    await expect(client({ attempts: 3 }).list('api/dcim/sites/')).rejects.toThrow(/^NetBox GET \/api\/dcim\/sites\/\?limit=1000: HTTP 502 .*failing on purpose.* \(after 3 tries\)$/);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('does not retry a refused token, and says what to check', async () => {
+    const err = await client({ tokenFile: tokenFile('wrong') }).list('api/dcim/sites/').catch((e: NetboxError) => e);
+    expect(err).toBeInstanceOf(NetboxError);
+    expect((err as NetboxError).message).toBe('NetBox GET /api/dcim/sites/?limit=1000: HTTP 403: the token was refused (check NETBOX_TOKEN_FILE and the token\'s read permissions) {"detail":"Invalid token"}');
+    expect((err as NetboxError).retriable).toBe(false);
+    expect(fake.requests).toHaveLength(1);
+    await expect(client({ tokenFile: undefined }).list('api/dcim/sites/')).rejects.toThrow(/Authentication credentials were not provided/);
+    await expect(client({ tokenFile: '/nonexistent/token' }).fetchAll()).rejects.toThrow('cannot read the NetBox token file /nonexistent/token: ENOENT');
+  });
+
+  it('times out a NetBox that does not answer', async () => {
+    fake.delayMs = 2000;
+    await expect(client({ timeoutMs: 100, attempts: 2 }).list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: no answer within 100 ms (after 2 tries)');
+  });
+
+  it('rejects answers that are not NetBox lists', async () => {
+    await expect(client().list('api/nothing/')).rejects.toThrow('NetBox GET /api/nothing/?limit=1000: HTTP 404 {"detail":"Not found."}');
+    fake.failWith = { status: 200, body: '<html>maintenance</html>' };
+    await expect(client({ attempts: 2 }).list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: the answer is not JSON: <html>maintenance</html> (after 2 tries)');
+    fake.failWith = { status: 200, body: '{"detail":"ok"}' };
+    await expect(client().list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: the answer is not a NetBox list (count, next, results)');
+    expect(fake.requests.filter((r) => r.includes('sites'))).toHaveLength(3);
+  });
+
+  it('reports an unreachable NetBox', async () => {
+    await expect(new NetboxClient({ url: `http://127.0.0.1:${await freePort()}`, attempts: 2, backoffMs: 1 }).list('api/dcim/sites/')).rejects.toThrow(/NetBox GET \/api\/dcim\/sites\/\?limit=1000: fetch failed \(ECONNREFUSED\) \(after 2 tries\)/);
+  });
+
+  it('the fake itself refuses objects NetBox 4.3 would never send', () => {
+    expect(() => validatePage('/api/dcim/sites/', { count: 1, next: null, previous: null, results: [{ id: 1, name: 'x' }] }))
+      .toThrow(/does not match NetBox 4.3's PaginatedSiteList: \/results\/0 must have required property/);
+  });
+});
+
+describe('NetboxRefresher', () => {
+  it('loads on an interval, keeps the last inventory when NetBox fails, and reports its age', async () => {
+    let calls = 0;
+    let failing = false;
+    const inventories: Inventory[] = [];
+    const failures: number[] = [];
+    const { log, lines } = quiet();
+    const refresher = new NetboxRefresher({
+      source: {
+        fetchAll: async () => {
+          calls++;
+          if (failing || calls === 1) throw new Error('NetBox is down');
+          return netboxFixture() as never;
+        },
+      },
+      intervalSeconds: 3600,
+      log,
+      onInventory: (i) => inventories.push(i),
+      onFailure: () => failures.push(calls),
+      firstRetryMs: 10,
+    });
+    expect(refresher.ageSeconds()).toBeUndefined();
+    expect(await refresher.loadFirst()).toBe(true);
+    expect(calls).toBe(2);
+    expect(inventories).toHaveLength(1);
+    expect(lines.map((l) => l.msg)).toEqual(['NetBox inventory not loaded yet', 'NetBox inventory loaded']);
+    expect(refresher.ageSeconds(refresher.loadedAt! + 42_000)).toBe(42);
+
+    failing = true;
+    expect(await refresher.refresh()).toBe(false);
+    expect(inventories).toHaveLength(1);
+    expect(refresher.loaded).toBe(true);
+    expect(failures).toEqual([1, 3]);
+    expect(lines[lines.length - 1]).toMatchObject({ level: 'warn', msg: 'NetBox refresh failed; enriching from the last inventory', error: 'NetBox is down' });
+
+    failing = false;
+    const [a, b] = await Promise.all([refresher.refresh(), refresher.refresh()]);
+    expect([a, b, calls]).toEqual([true, true, 4]);
+    refresher.start();
+    refresher.stop();
+  });
+
+  it('logs inventory warnings, and stops waiting for a first inventory when stopped', async () => {
+    const { log, lines } = quiet();
+    const fixture = netboxFixture();
+    fixture.interfaces[0].custom_fields = { ifindex: 'eth0' };
+    const ok = new NetboxRefresher({ source: { fetchAll: async () => fixture as never }, intervalSeconds: 10, log, onInventory: () => {} });
+    await ok.refresh();
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'NetBox inventory: interface Ethernet1 (id 101): custom field ifindex "eth0" is not an SNMP ifIndex (1 to 4294967295)' });
+    expect(lines[1]).toMatchObject({ msg: 'NetBox inventory loaded', devices: 4, interfaces: 5, warnings: 1 });
+
+    const never = new NetboxRefresher({ source: { fetchAll: async () => { throw new Error('down'); } }, intervalSeconds: 10, log, onInventory: () => {}, firstRetryMs: 60_000 });
+    const loading = never.loadFirst();
+    await new Promise((r) => setTimeout(r, 50));
+    never.stop();
+    expect(await loading).toBe(false);
+  });
+});

@@ -1,0 +1,437 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// The runner's client and protobufjs are services/flow-enricher's dependencies (npm workspace): this test drives that code.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import protobuf from 'protobufjs';
+import { CLICKHOUSE_GROUP } from '../../constructs/flows/clickhouse.js';
+import { FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES } from '../../constructs/flows/flow-schema.js';
+import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
+import { GeoIp } from '../../services/flow-enricher/src/enrich/geoip.js';
+import { buildInventory, type NetboxData } from '../../services/flow-enricher/src/enrich/inventory.js';
+import { migrate, parseMigrations } from '../../services/flow-enricher/src/migrate/index.js';
+import { FlowTranscoder } from '../../services/flow-enricher/src/transcode.js';
+import { KafkaBroker } from '../peers/harness/kafka.js';
+import { peerData } from '../peers/harness/paths.js';
+import { freePort, httpOk, PeerProcess, waitFor } from '../peers/harness/process.js';
+
+/**
+ * The flow store on the real engine, fed the way production feeds it: goflow2
+ * FlowMessages → the Flow Enricher's own transcoder (NetBox inventory, the MaxMind
+ * test databases) → many length-delimited EnrichedFlows per message → a real Kafka
+ * broker → the Kafka engine table of the committed migrations (format Protobuf,
+ * the committed enriched_flow.proto) → flows_raw → flows_1m and flows_1h.
+ *
+ * The ClickHouse is chdb (ClickHouse 26.x) in a process of its own behind the
+ * HTTP interface (chdb-http-server.ts): single server, no Keeper,
+ * so the migrations render with plain MergeTree engines and Merge in place of
+ * Distributed; everything else (types, codecs, TTLs, views, the Kafka engine)
+ * is the production SQL.
+ */
+
+const PROTO_DIR = fileURLToPath(new URL('../../constructs/flows/proto/', import.meta.url));
+const flowProto = protobuf.loadSync(join(PROTO_DIR, 'flow.proto')).lookupType('helios.flows.v1.FlowMessage');
+
+// ---------------------------------------------------------------- the world the flows come from
+
+const NETBOX: NetboxData = {
+  sites: [{ id: 1, slug: 'ams1', region: { id: 1, slug: 'eu-west' } }, { id: 2, slug: 'fra1', region: { id: 1, slug: 'eu-west' } }],
+  devices: [
+    {
+      id: 1,
+      name: 'edge-ams1-01',
+      display: 'edge-ams1-01',
+      device_type: { manufacturer: { id: 1, slug: 'juniper' } },
+      role: { id: 1, slug: 'border' },
+      tenant: null,
+      platform: { id: 1, slug: 'junos' },
+      site: { id: 1, slug: 'ams1' },
+      primary_ip4: { address: '192.0.2.1/32' },
+      custom_fields: { monitoring_tier: 'gold' },
+    },
+    {
+      id: 2,
+      name: 'core-fra1-01',
+      display: 'core-fra1-01',
+      device_type: { manufacturer: { id: 2, slug: 'arista' } },
+      role: { id: 2, slug: 'core' },
+      tenant: { id: 1, slug: 'netops' },
+      platform: { id: 2, slug: 'eos' },
+      site: { id: 2, slug: 'fra1' },
+      primary_ip6: { address: '2001:db8::2/128' },
+      custom_fields: {},
+    },
+  ],
+  interfaces: [
+    { id: 11, device: { id: 1 }, name: 'et-0/0/1', speed: 100_000_000, custom_fields: { ifindex: 1 } },
+    { id: 12, device: { id: 1 }, name: 'et-0/0/2', speed: 10_000_000, custom_fields: { ifindex: 2 } },
+    { id: 21, device: { id: 2 }, name: 'Ethernet1', speed: 400_000_000, custom_fields: { ifindex: 1 } },
+    { id: 22, device: { id: 2 }, name: 'Ethernet2', speed: 400_000_000, custom_fields: { ifindex: 2 } },
+  ],
+  prefixes: [
+    { id: 1, prefix: '10.1.0.0/16', scope_type: 'dcim.site', scope: { id: 1, slug: 'ams1' } },
+    { id: 2, prefix: '10.2.0.0/16', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
+    { id: 3, prefix: '2001:db8:1::/48', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
+  ],
+};
+
+interface Exporter { address: string; name: string; site: string; interfaces: Record<number, { name: string; speed: number }> }
+const EXPORTERS: Exporter[] = [
+  { address: '192.0.2.1', name: 'edge-ams1-01', site: 'ams1', interfaces: { 1: { name: 'et-0/0/1', speed: 100e9 }, 2: { name: 'et-0/0/2', speed: 10e9 } } },
+  { address: '2001:db8::2', name: 'core-fra1-01', site: 'fra1', interfaces: { 1: { name: 'Ethernet1', speed: 400e9 }, 2: { name: 'Ethernet2', speed: 400e9 } } },
+  // Not in NetBox: its flows keep their numbers and carry no names.
+  { address: '198.51.100.9', name: '', site: '', interfaces: {} },
+];
+
+/** What NetBox and the MaxMind test databases (GeoIP2-City-Test, GeoLite2-ASN-Test) say about each address. */
+interface Place { site: string; country: string; as: number; asName: string }
+const PLACES: Record<string, Place> = {
+  '89.160.20.128': { site: '', country: 'SE', as: 29518, asName: 'Bredband2 AB' },
+  '81.2.69.142': { site: '', country: 'GB', as: 0, asName: '' },
+  '216.160.83.56': { site: '', country: 'US', as: 209, asName: '' },
+  '10.1.2.3': { site: 'ams1', country: '', as: 0, asName: '' },
+  '10.2.0.9': { site: 'fra1', country: '', as: 0, asName: '' },
+  '2600:7000::1': { site: '', country: '', as: 6939, asName: 'Hurricane Electric, Inc.' },
+  '2001:db8:1::5': { site: 'fra1', country: '', as: 0, asName: '' },
+};
+const V4 = Object.keys(PLACES).filter((a) => !a.includes(':'));
+const V6 = Object.keys(PLACES).filter((a) => a.includes(':'));
+
+interface Flow {
+  exporter: Exporter;
+  type: 3 | 4;
+  timeSec: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  proto: number;
+  inIf: number;
+  outIf: number;
+  bytes: number;
+  packets: number;
+  samplingRate: number;
+}
+
+function addressBytes(address: string): Buffer {
+  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number));
+  const [head, tail = ''] = address.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return Buffer.from(groups.map((g) => g.padStart(4, '0')).join(''), 'hex');
+}
+
+/** A goflow2 Kafka message: one FlowMessage, varint length-delimited (`-format=bin`). */
+function goflow2Message(f: Flow): Buffer {
+  // 64-bit fields as decimal strings: fromObject turns them into protobufjs's Long.
+  const ns = BigInt(f.timeSec) * 1_000_000_000n;
+  return Buffer.from(flowProto.encodeDelimited(flowProto.fromObject({
+    type: f.type,
+    timeReceivedNs: String(ns),
+    timeFlowStartNs: String(ns - 30_000_000_000n),
+    timeFlowEndNs: String(ns - 1_000_000_000n),
+    samplingRate: f.samplingRate,
+    samplerAddress: addressBytes(f.exporter.address),
+    srcAddr: addressBytes(f.src),
+    dstAddr: addressBytes(f.dst),
+    bytes: String(f.bytes),
+    packets: String(f.packets),
+    etype: f.src.includes(':') ? 0x86dd : 0x800,
+    proto: f.proto,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    inIf: f.inIf,
+    outIf: f.outIf,
+  })).finish());
+}
+
+/** Deterministic flows: a seeded generator, so a failure reproduces. */
+function generateFlows(count: number, seed: number, times: () => number): Flow[] {
+  let state = seed;
+  const next = (n: number) => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state % n;
+  };
+  return Array.from({ length: count }, () => {
+    const v6 = next(3) === 0;
+    const pool = v6 ? V6 : V4;
+    const tcp = next(4) !== 0;
+    return {
+      exporter: EXPORTERS[next(EXPORTERS.length)],
+      type: next(2) === 0 ? 3 : 4,
+      timeSec: times(),
+      src: pool[next(pool.length)],
+      dst: pool[next(pool.length)],
+      srcPort: [443, 53, 51_234, 8080][next(4)],
+      dstPort: [443, 22, 61_000, 123][next(4)],
+      proto: tcp ? 6 : 17,
+      inIf: 1 + next(2),
+      outIf: 1 + next(2),
+      bytes: 40 + next(1_500_000),
+      packets: 1 + next(1_000),
+      samplingRate: [0, 1, 100, 1000][next(4)],
+    };
+  });
+}
+
+// ---------------------------------------------------------------- what the store should hold
+
+/** A row of a rollup, as text: dimensions then bytes, packets, flows. */
+function rollupKey(f: Flow, bucketSec: number): string {
+  const src = PLACES[f.src];
+  const dst = PLACES[f.dst];
+  const exporter = f.exporter;
+  return [
+    Math.floor(f.timeSec / bucketSec) * bucketSec, exporter.site, exporter.name,
+    exporter.interfaces[f.inIf]?.name ?? '', exporter.interfaces[f.outIf]?.name ?? '',
+    src.site, dst.site, src.as, dst.as, src.country, dst.country,
+    f.src.includes(':') ? 0x86dd : 0x800, f.proto, Math.min(f.srcPort, f.dstPort),
+  ].join('|');
+}
+
+function expectedRollup(flows: readonly Flow[], bucketSec: number): string[] {
+  const sums = new Map<string, [bigint, bigint, bigint]>();
+  for (const f of flows) {
+    const key = rollupKey(f, bucketSec);
+    const scale = BigInt(Math.max(f.samplingRate, 1));
+    const s = sums.get(key) ?? [0n, 0n, 0n];
+    sums.set(key, [s[0] + BigInt(f.bytes) * scale, s[1] + BigInt(f.packets) * scale, s[2] + 1n]);
+  }
+  return [...sums].map(([k, [b, p, n]]) => `${k}|${b}|${p}|${n}`).sort();
+}
+
+// ---------------------------------------------------------------- the test
+
+/** chdb as a ClickHouse server of its own (chdb-http-server.ts), reached over HTTP by @clickhouse/client. */
+async function startChdb(dataDir: string): Promise<{ process: PeerProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await PeerProcess.start({
+    name: 'chdb-http-server',
+    command: globalThis.process.execPath,
+    args: ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./chdb-http-server.ts', import.meta.url)), String(port), dataDir],
+    ready: () => httpOk(`${url}/ping`),
+  });
+  return { process, url };
+}
+
+describe('the flow store on ClickHouse (chdb), fed by the enricher through a real Kafka broker', () => {
+  let broker: KafkaBroker;
+  let producer: Producer;
+  let dir: string;
+  let chdb: PeerProcess;
+  let client: ClickHouseClient;
+  let geo: GeoIp;
+  let transcoder: FlowTranscoder;
+  const now = Math.floor(Date.now() / 1000);
+
+  const rows = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+  /** 64-bit counts arrive as numbers or strings depending on the connection's settings: compare them as text. */
+  const text = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
+  const count = async (table: string) => Number((await rows<{ n: string }>(`SELECT count() AS n FROM ${FLOWS_DATABASE}.${table}`))[0].n);
+
+  /** Enriches goflow2 messages as the Flow Enricher does and produces the result to helios-flows-enriched. */
+  async function send(flows: readonly Flow[]): Promise<number> {
+    const enriched = transcoder.transcode(flows.map(goflow2Message));
+    await producer.send({ topic: FlowTopic.ENRICHED, messages: enriched.map((value) => ({ value })) });
+    return enriched.length;
+  }
+
+  beforeAll(async () => {
+    broker = await KafkaBroker.start();
+    const kafka = new Kafka({ clientId: 'helios-flow-store-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: FlowTopic.ENRICHED, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+
+    geo = await GeoIp.open({ cityDb: peerData('maxmind', 'GeoIP2-City-Test.mmdb'), asnDb: peerData('maxmind', 'GeoLite2-ASN-Test.mmdb') });
+    transcoder = new FlowTranscoder({ flowsPerMessage: 50, geo });
+    transcoder.setInventory(buildInventory(NETBOX));
+
+    dir = mkdtempSync(join(tmpdir(), 'helios-flow-store-'));
+    const server = await startChdb(join(dir, 'db'));
+    chdb = server.process;
+    // The runner's own client, over HTTP as in the cluster.
+    client = createClient({ url: server.url, request_timeout: 120_000 });
+    const report = await migrate(client, parseMigrations(flowStoreMigrations().map((m) => ({ fileName: m.fileName, text: m.sql }))), {
+      database: FLOWS_DATABASE,
+      variables: {
+        kafka_brokers: broker.bootstrap,
+        kafka_topic: FlowTopic.ENRICHED,
+        kafka_group: CLICKHOUSE_GROUP,
+        // chdb resolves format schemas against the process's working directory: give the path whole.
+        kafka_schema: `${join(PROTO_DIR, 'enriched_flow.proto')}:EnrichedFlow`,
+        kafka_consumers: '1',
+      },
+    });
+    expect(report.applied).toHaveLength(3);
+  }, 180_000);
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await client?.close();
+    await chdb?.stop();
+    geo?.close();
+    await broker?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const flows = generateFlows(600, 42, (() => {
+    // Spread over the last two hours and a bit: several hours and many minutes.
+    let i = 0;
+    return () => now - 60 - ((i++ * 7_919) % 8_000);
+  })());
+
+  it('stores every flow with exactly the bytes and packets sent, and both rollups with exactly the expected sums', async () => {
+    const messages = await send(flows);
+    expect(messages).toBe(12);
+    await waitFor('600 flows in flows_raw', async () => (await count('flows_raw')) >= flows.length, 90_000, 1000);
+    // Let the materialized views finish with the last block before reading them.
+    await waitFor('600 flows in flows_1h', async () => Number((await rows<{ n: string }>(`SELECT sum(flows) AS n FROM ${FLOWS_DATABASE}.flows_1h`))[0].n) >= flows.length, 30_000, 500);
+
+    const [raw] = await rows<{ n: string; bytes: string; packets: string }>(`SELECT count() AS n, sum(bytes) AS bytes, sum(packets) AS packets FROM ${FLOWS_DATABASE}.flows_raw`);
+    expect(text(raw)).toEqual({
+      n: String(flows.length),
+      bytes: String(flows.reduce((s, f) => s + BigInt(f.bytes), 0n)),
+      packets: String(flows.reduce((s, f) => s + BigInt(f.packets), 0n)),
+    });
+
+    // Nanosecond times from goflow2 become seconds (received) and milliseconds (start, end).
+    const [times] = await rows<{ bad: string; span: string }>(
+      `SELECT countIf(toUnixTimestamp64Milli(time_flow_start) != toUnixTimestamp(time_received) * 1000 - 30000
+                      OR toUnixTimestamp64Milli(time_flow_end) != toUnixTimestamp(time_received) * 1000 - 1000) AS bad,
+              max(time_received) - min(time_received) AS span
+       FROM ${FLOWS_DATABASE}.flows_raw`);
+    expect(text(times)).toEqual({ bad: '0', span: String(Math.max(...flows.map((f) => f.timeSec)) - Math.min(...flows.map((f) => f.timeSec))) });
+
+    // Enrichment as stored: per exporter and address, the NetBox names and the GeoIP answers.
+    interface StoredRow {
+      exporter: string;
+      name: string;
+      site: string;
+      region: string;
+      src: string;
+      src_site: string;
+      src_country: string;
+      src_as: number;
+      src_as_name: string;
+      n: string;
+      bytes: string;
+    }
+    const stored = await rows<StoredRow>(
+      `SELECT toString(exporter_address) AS exporter, exporter_name AS name, exporter_site AS site, exporter_region AS region,
+              toString(src_addr) AS src, src_site, src_country, src_as, src_as_name, count() AS n, sum(bytes) AS bytes
+       FROM ${FLOWS_DATABASE}.flows_raw GROUP BY ALL ORDER BY exporter, src`);
+    const expected = new Map<string, { n: number; bytes: bigint }>();
+    for (const f of flows) {
+      const key = `${f.exporter.address}|${f.src}`;
+      const e = expected.get(key) ?? { n: 0, bytes: 0n };
+      expected.set(key, { n: e.n + 1, bytes: e.bytes + BigInt(f.bytes) });
+    }
+    const mapped = (a: string) => (a.includes(':') ? a : `::ffff:${a}`);
+    expect(stored.map((r) => `${r.exporter} ${r.src} ${r.name}/${r.site}/${r.region} ${r.src_site}/${r.src_country}/${r.src_as}/${r.src_as_name} ${r.n} ${r.bytes}`).sort())
+      .toEqual([...expected].map(([key, e]) => {
+        const [exporterAddress, src] = key.split('|');
+        const exporter = EXPORTERS.find((x) => x.address === exporterAddress)!;
+        const p = PLACES[src];
+        return `${mapped(exporterAddress)} ${mapped(src)} ${exporter.name}/${exporter.site}/${exporter.name ? 'eu-west' : ''} ${p.site}/${p.country}/${p.as}/${p.asName} ${e.n} ${e.bytes}`;
+      }).sort());
+
+    const rollup = async (table: string) => (await rows<Record<string, string | number>>(
+      `SELECT toUnixTimestamp(time) AS t, exporter_site, exporter_name, in_if_name, out_if_name, src_site, dst_site, src_as, dst_as,
+              src_country, dst_country, etype, proto, service_port, sum(bytes) AS b, sum(packets) AS p, sum(flows) AS n
+       FROM ${FLOWS_DATABASE}.${table} GROUP BY ALL`))
+      .map((r) => [r.t, r.exporter_site, r.exporter_name, r.in_if_name, r.out_if_name, r.src_site, r.dst_site, r.src_as, r.dst_as,
+        r.src_country, r.dst_country, r.etype, r.proto, r.service_port, r.b, r.p, r.n].join('|'))
+      .sort();
+    const perMinute = expectedRollup(flows, 60);
+    const perHour = expectedRollup(flows, 3600);
+    expect(perHour.length).toBeGreaterThan(2);
+    expect(perMinute.length).toBeGreaterThan(perHour.length);
+    expect(await rollup('flows_1m')).toEqual(perMinute);
+    expect(await rollup('flows_1h')).toEqual(perHour);
+    // Readers query the _all tables (every shard); on one server they read the same rows.
+    expect(await rollup(FlowTables.PER_MINUTE)).toEqual(perMinute);
+    expect(await rollup(FlowTables.PER_HOUR)).toEqual(perHour);
+    expect(await count(FlowTables.RAW)).toBe(flows.length);
+
+    // Interface speeds and AS names ride along as aggregates.
+    const speeds = await rows<{ in_if_name: string; speed: string }>(
+      `SELECT in_if_name, max(in_if_speed) AS speed FROM ${FLOWS_DATABASE}.flows_1h WHERE in_if_name != '' GROUP BY in_if_name ORDER BY in_if_name`);
+    expect(speeds.map(text)).toEqual([
+      { in_if_name: 'Ethernet1', speed: '400000000000' }, { in_if_name: 'Ethernet2', speed: '400000000000' },
+      { in_if_name: 'et-0/0/1', speed: '100000000000' }, { in_if_name: 'et-0/0/2', speed: '10000000000' },
+    ]);
+    const asNames = await rows<{ dst_as: number; name: string }>(
+      `SELECT dst_as, any(dst_as_name) AS name FROM ${FLOWS_DATABASE}.flows_1m WHERE dst_as != 0 GROUP BY dst_as ORDER BY dst_as`);
+    expect(asNames.map(text)).toEqual([{ dst_as: '209', name: '' }, { dst_as: '6939', name: 'Hurricane Electric, Inc.' }, { dst_as: '29518', name: 'Bredband2 AB' }]);
+  }, 180_000);
+
+  it('sets a message it cannot parse aside in flows_kafka_errors and keeps consuming', async () => {
+    const before = await count('flows_raw');
+    await producer.send({ topic: FlowTopic.ENRICHED, messages: [{ value: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02]) }] });
+    const late = generateFlows(10, 7, () => now - 30);
+    await send(late);
+    await waitFor('the broken message in flows_kafka_errors', async () => (await count('flows_kafka_errors')) >= 1, 60_000, 1000);
+    await waitFor('the flows behind it in flows_raw', async () => (await count('flows_raw')) >= before + late.length, 60_000, 1000);
+    const [error] = await rows<{ topic: string; error: string; raw: string }>(`SELECT topic, error, hex(raw_message) AS raw FROM ${FLOWS_DATABASE}.flows_kafka_errors`);
+    expect(error.topic).toBe(FlowTopic.ENRICHED);
+    expect(error.raw).toBe('0AFFFF0102');
+    expect(error.error).not.toBe('');
+    expect(await count('flows_raw')).toBe(before + late.length);
+    // The counter the ClickHouseKafkaConsumerErrors alert watches (ClickHouseProfileEvents_KafkaMessagesFailed).
+    const [failed] = await rows<{ value: string }>("SELECT value FROM system.events WHERE event = 'KafkaMessagesFailed'");
+    expect(Number(failed.value)).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('drops flows past their TTL once TTL is materialized: 7 days raw, 30 days per minute, 90 days per hour', async () => {
+    const day = 86_400;
+    const ages = { 'one day': 1, 'eight days': 8, 'thirty-one days': 31, 'ninety-one days': 91 } as const;
+    const aged = Object.values(ages).flatMap((days, i) => generateFlows(5, 100 + i, () => now - days * day - 3_600));
+    const ageOf = (f: Flow) => Math.round((now - f.timeSec) / day);
+    const tables = ['flows_raw', 'flows_1m', 'flows_1h'];
+    // Background merges drop expired parts on their own within seconds: hold them, to see the flows arrive first.
+    for (const table of tables) await client.command({ query: `SYSTEM STOP TTL MERGES ${FLOWS_DATABASE}.${table}` });
+    const before = { raw: await count('flows_raw') };
+    await send(aged);
+    await waitFor('the aged flows in flows_raw', async () => (await count('flows_raw')) >= before.raw + aged.length, 60_000, 1000);
+    await waitFor('the aged flows in flows_1h', async () => Number((await rows<{ n: string }>(
+      `SELECT sum(flows) AS n FROM ${FLOWS_DATABASE}.flows_1h WHERE time < now() - INTERVAL 12 HOUR`))[0].n) >= aged.length, 30_000, 500);
+
+    const byAge = async (table: string, time: string, value: string) => Object.fromEntries((await rows<{ days: number; n: string }>(
+      `SELECT toUInt32(round((toUnixTimestamp(now()) - toUnixTimestamp(${time})) / 86400)) AS days, ${value} AS n
+       FROM ${FLOWS_DATABASE}.${table} WHERE ${time} < now() - INTERVAL 12 HOUR GROUP BY days ORDER BY days`)).map((r) => [r.days, Number(r.n)]));
+    const everyAge = { 1: 5, 8: 5, 31: 5, 91: 5 };
+    expect(aged.map(ageOf).sort((a, b) => a - b)).toEqual(Object.entries(everyAge).flatMap(([d, n]) => Array(n).fill(Number(d))));
+    expect(await byAge('flows_raw', 'time_received', 'count()')).toEqual(everyAge);
+    expect(await byAge('flows_1m', 'time', 'sum(flows)')).toEqual(everyAge);
+    expect(await byAge('flows_1h', 'time', 'sum(flows)')).toEqual(everyAge);
+
+    for (const table of tables) {
+      await client.command({ query: `SYSTEM START TTL MERGES ${FLOWS_DATABASE}.${table}` });
+      await client.command({ query: `ALTER TABLE ${FLOWS_DATABASE}.${table} MATERIALIZE TTL SETTINGS mutations_sync = 2` });
+    }
+    expect(await byAge('flows_raw', 'time_received', 'count()')).toEqual({ 1: 5 });
+    expect(await byAge('flows_1m', 'time', 'sum(flows)')).toEqual({ 1: 5, 8: 5 });
+    expect(await byAge('flows_1h', 'time', 'sum(flows)')).toEqual({ 1: 5, 8: 5, 31: 5 });
+    // The recent flows are untouched.
+    expect(await count('flows_raw')).toBe(before.raw + 5);
+  }, 180_000);
+
+  it('keeps the columns the dashboards are told about (constructs/flows/flow-schema.ts)', async () => {
+    const columns = async (table: string) => (await rows<{ name: string }>(
+      `SELECT name FROM system.columns WHERE database = '${FLOWS_DATABASE}' AND table = '${table}' ORDER BY position`)).map((c) => c.name);
+    for (const table of ['flows_1m', 'flows_1h', FlowTables.PER_MINUTE, FlowTables.PER_HOUR]) {
+      expect(new Set(await columns(table))).toEqual(new Set([...ROLLUP_DIMENSIONS, ...ROLLUP_VALUES]));
+    }
+    expect(await columns(FlowTables.RAW)).toEqual(await columns('flows_raw'));
+  });
+});
