@@ -110,6 +110,10 @@ project.package.addField('exports', {
 project.gitignore.removePatterns('/dist/');
 project.npmignore?.addPatterns('/dist/', '/examples/', '/test/', '/services/');
 
+// The registry serves only Linux builds of some native packages; keep their other
+// platforms in the lockfile anyway, or `npm ci` refuses it (scripts/lockfile-platform-stubs.mjs).
+project.package.setScript('postinstall', 'node scripts/lockfile-platform-stubs.mjs');
+
 // `npm pack` is not how Helios ships, and its default output folder would land in dist/.
 project.packageTask.reset();
 
