@@ -7,7 +7,7 @@ import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com.js';
 import { AlertRules, Severity } from '../metrics/rules.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, Protocol, type WorkloadRef } from '../platform/network.js';
-import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { ScalableKind, type ComponentIdentity, type PlatformBase } from '../platform/platform-base.js';
 import { httpProbe, secureContainer, securePodSecurityContext, tcpProbe, type ResourceSizing } from '../platform/security.js';
 
 const OWNER: ComponentIdentity = { name: 'goflow2', component: 'collector' };
@@ -144,14 +144,11 @@ export class Goflow2 extends Construct {
       },
     });
 
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-      metadata: platform.metadataFor(OWNER, NS),
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: OWNER.name },
-        minReplicas: props.replicasMin,
-        maxReplicas: props.replicasMax,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.targetCpuUtilizationPercent ?? 70 } } }],
-      },
+    platform.addHorizontalPodAutoscaler(this, this.workload, {
+      kind: ScalableKind.DEPLOYMENT,
+      replicasMin: props.replicasMin,
+      replicasMax: props.replicasMax,
+      targetCpuUtilizationPercent: props.targetCpuUtilizationPercent,
     });
     platform.addPodDisruptionBudget(this, this.workload, props.replicasMin);
 

@@ -7,7 +7,7 @@ import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction as Action } from '../../imports/podmonitor-monitoring.coreos.com.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
-import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
+import { ScalableKind, type ComponentIdentity, type PlatformBase, type SecretReference } from '../platform/platform-base.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 import {
   GNMIC_CLUSTER_NAME, TARGET_SET_LABEL, TARGETS_MOUNT_PATH, TargetSet, targetConfigMapName, targetFileName, targetFilesGlob,
@@ -359,16 +359,12 @@ export class Gnmic extends Construct {
       },
     });
 
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-      metadata: platform.metadataFor(OWNER, NS),
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: OWNER.name },
-        minReplicas: props.replicasMin,
-        maxReplicas: props.replicasMax,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
-        // Every scale-in moves the leaving pod's targets: scale in slowly, one pod at a time.
-        behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
-      },
+    platform.addHorizontalPodAutoscaler(this, this.workload, {
+      kind: ScalableKind.STATEFUL_SET,
+      replicasMin: props.replicasMin,
+      replicasMax: props.replicasMax,
+      // Every scale-in moves the leaving pod's targets: scale in slowly, one pod at a time.
+      scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
     });
     platform.addPodDisruptionBudget(this, this.workload, props.replicasMin);
 

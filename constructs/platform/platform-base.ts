@@ -70,6 +70,22 @@ export interface PlatformBaseProps {
   readonly kubernetesApiNetworks?: readonly string[];
 }
 
+/** The controllers a HorizontalPodAutoscaler can scale in Helios. */
+export enum ScalableKind {
+  DEPLOYMENT = 'Deployment',
+  STATEFUL_SET = 'StatefulSet',
+}
+
+export interface AutoscalingOptions {
+  readonly kind: ScalableKind;
+  readonly replicasMin: number;
+  readonly replicasMax: number;
+  /** @default 70 */
+  readonly targetCpuUtilizationPercent?: number;
+  /** @default - Kubernetes' default: scale in after five minutes of low load */
+  readonly scaleDown?: k8s.HpaScalingRulesV2;
+}
+
 export interface ExternalSecretProps {
   readonly namespace: string;
   /** The name of the Secret the External Secrets Operator writes. */
@@ -251,6 +267,23 @@ export class PlatformBase extends Construct {
           secretKey,
           remoteRef: { key: props.data[secretKey].key, property: props.data[secretKey].property },
         })),
+      },
+    });
+  }
+
+  /** Scales a workload between the tier's bounds on CPU utilization. */
+  public addHorizontalPodAutoscaler(scope: Construct, workload: WorkloadRef, options: AutoscalingOptions): k8s.KubeHorizontalPodAutoscalerV2 {
+    if (!Number.isInteger(options.replicasMin) || options.replicasMin < 1 || options.replicasMax < options.replicasMin) {
+      throw new Error(`${workload.namespace}/${workload.name}: autoscaling bounds ${options.replicasMin}–${options.replicasMax} are invalid; the minimum must be at least 1 and at most the maximum`);
+    }
+    return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
+      metadata: this.metadataFor(workload, workload.namespace, workload.name),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: options.kind, name: workload.name },
+        minReplicas: options.replicasMin,
+        maxReplicas: options.replicasMax,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: options.targetCpuUtilizationPercent ?? 70 } } }],
+        behavior: options.scaleDown ? { scaleDown: options.scaleDown } : undefined,
       },
     });
   }

@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   FlowPeer, HELIOS_NAMESPACES, HeliosNamespace, PlatformBase, Protocol, TAXONOMY_LABELS,
-  isPinnedImage, resolveImage, secureContainer, httpProbe, type WorkloadRef,
+  isPinnedImage, resolveImage, ScalableKind, secureContainer, httpProbe, type WorkloadRef,
 } from '../../constructs/index.js';
 
 function platform(props: Partial<ConstructorParameters<typeof PlatformBase>[2]> = {}): { chart: Chart; platform: PlatformBase } {
@@ -91,6 +91,21 @@ describe('PlatformBase', () => {
     expect(p.addPodDisruptionBudget(new Construct(chart, 'two'), w, 2)).toBeDefined();
     const [pdb] = byKind(Testing.synth(chart), 'PodDisruptionBudget');
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-query' } } });
+  });
+
+  it('autoscales a workload on CPU between the given bounds and rejects inverted bounds', () => {
+    const { chart, platform: p } = platform();
+    const w: WorkloadRef = { name: 'goflow2', namespace: HeliosNamespace.FLOWS, component: 'collector', podSelector: { 'app.kubernetes.io/name': 'goflow2' } };
+    p.addHorizontalPodAutoscaler(new Construct(chart, 'ok'), w, { kind: ScalableKind.DEPLOYMENT, replicasMin: 2, replicasMax: 6 });
+    const [hpa] = byKind(Testing.synth(chart), 'HorizontalPodAutoscaler');
+    expect(hpa.metadata.namespace).toBe('helios-flows');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'goflow2' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
+    expect(hpa.spec.metrics[0].resource.target).toEqual({ type: 'Utilization', averageUtilization: 70 });
+    expect(() => p.addHorizontalPodAutoscaler(new Construct(chart, 'bad'), w, { kind: ScalableKind.DEPLOYMENT, replicasMin: 4, replicasMax: 2 }))
+      .toThrow('helios-flows/goflow2: autoscaling bounds 4–2 are invalid');
+    expect(() => p.addHorizontalPodAutoscaler(new Construct(chart, 'zero'), w, { kind: ScalableKind.STATEFUL_SET, replicasMin: 0, replicasMax: 2 }))
+      .toThrow('bounds 0–2 are invalid');
   });
 });
 
