@@ -1,12 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
-import { peerData } from '../../../test/peers/harness/paths.js';
+import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
 
 /**
  * A FAKE NetBox: NetBox cannot run here (it needs PostgreSQL, Redis and Django),
@@ -42,84 +36,11 @@ const FIXTURE_KEY: Record<Endpoint, keyof NetboxFixture> = {
   '/api/ipam/prefixes/': 'prefixes',
 };
 
-// ---------------------------------------------------------------- OpenAPI → JSON Schema
-
-/**
- * OpenAPI 3.0 schemas are not quite JSON Schema: `nullable` becomes a union with
- * null, and boolean exclusiveMinimum/Maximum become the numeric form.
- */
-function jsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(jsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'nullable') continue;
-    // `$ref`s point into components/schemas, which live under definitions here.
-    out[k] = k === '$ref' ? String(v).replace('#/components/schemas/', '#/definitions/') : jsonSchema(v);
-  }
-  for (const [exclusive, bound] of [['exclusiveMaximum', 'maximum'], ['exclusiveMinimum', 'minimum']] as const) {
-    if (out[exclusive] === true) { out[exclusive] = out[bound]; delete out[bound]; }
-    if (out[exclusive] === false) delete out[exclusive];
-  }
-  if ((node as Json).nullable !== true) return out;
-  if (typeof out.type === 'string' && !out.allOf && !out.$ref) {
-    const withNull: Json = { ...out, type: [out.type, 'null'] };
-    if (Array.isArray(out.enum)) withNull.enum = [...out.enum, null];
-    return withNull;
-  }
-  return { anyOf: [{ type: 'null' }, out] };
-}
-
-/** The schemas the list answers need (transitively), converted; cached, as parsing the 4 MB document takes seconds. */
-function listSchemas(): Json {
-  const path = peerData('netbox', 'openapi.yaml');
-  const st = statSync(path);
-  const cache = join(tmpdir(), `helios-netbox-schemas-${createHash('sha1').update(`${path}:${st.size}:${st.mtimeMs}:2`).digest('hex').slice(0, 12)}.json`);
-  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Json;
-  const doc = parse(readFileSync(path, 'utf8'), { maxAliasCount: -1 }) as { components: { schemas: Json } };
-  const all = doc.components.schemas;
-  const needed = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) { node.forEach(visit); return; }
-    if (node === null || typeof node !== 'object') return;
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref') {
-        const name = String(v).split('/').pop()!;
-        if (!needed.has(name)) { needed.add(name); visit(all[name]); }
-      } else {
-        visit(v);
-      }
-    }
-  };
-  for (const name of Object.values(ENDPOINTS)) { needed.add(name); visit(all[name]); }
-  const definitions: Json = {};
-  for (const name of [...needed].sort()) definitions[name] = jsonSchema(all[name]);
-  writeFileSync(cache, JSON.stringify(definitions));
-  return definitions;
-}
-
-let validators: Record<Endpoint, ValidateFunction> | undefined;
-
-function validatorsFor(): Record<Endpoint, ValidateFunction> {
-  if (!validators) {
-    const definitions = listSchemas();
-    // validateFormats off: ajv-formats is not a dependency; shapes, types, enums and required fields are checked.
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-    const compiled = {} as Record<Endpoint, ValidateFunction>;
-    for (const [endpoint, name] of Object.entries(ENDPOINTS) as Array<[Endpoint, string]>) {
-      compiled[endpoint] = ajv.compile({ definitions, $ref: `#/definitions/${name}` });
-    }
-    validators = compiled;
-  }
-  return validators;
-}
-
 /** Throws, naming the object and the schema errors, when a page is not what NetBox 4.3 would send. */
 export function validatePage(endpoint: Endpoint, page: Json): void {
-  const validate = validatorsFor()[endpoint];
-  if (!validate(page)) {
-    const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
-    throw new Error(`netbox-fake: ${endpoint} page does not match NetBox 4.3's ${ENDPOINTS[endpoint]}: ${errors.join('; ')}`);
+  const problems = NetBoxSchemas.shared().check(ENDPOINTS[endpoint], page);
+  if (problems.length > 0) {
+    throw new Error(`netbox-fake: ${endpoint} page does not match NetBox 4.3's ${ENDPOINTS[endpoint]}: ${problems.slice(0, 5).join('; ')}`);
   }
 }
 

@@ -94,7 +94,7 @@ describe('NetboxClient against the NetBox fake (responses validated against NetB
 
   it('the fake itself refuses objects NetBox 4.3 would never send', () => {
     expect(() => validatePage('/api/dcim/sites/', { count: 1, next: null, previous: null, results: [{ id: 1, name: 'x' }] }))
-      .toThrow(/does not match NetBox 4.3's PaginatedSiteList: \/results\/0 must have required property/);
+      .toThrow(/does not match NetBox 4.3's PaginatedSiteList: PaginatedSiteList\/results\/0: must have required property/);
   });
 });
 

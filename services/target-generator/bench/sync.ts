@@ -17,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { KubeApiServer } from '../../../test/peers/harness/kube.js';
 import { scratch } from '../../../test/peers/harness/network-peers.js';
 import { TARGET_SETS, TARGET_SHARDS_MAX, TargetSet, targetConfigMapName, targetFileName, targetNamespace } from '../src/contract.js';
-import { NetBoxFake } from '../test/netbox-fake/netbox-fake.js';
+import { NetBoxFake } from '../test/netbox-fake.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
 const GOAL_SECONDS = 5;

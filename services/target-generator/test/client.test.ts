@@ -1,4 +1,4 @@
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 import { NetBoxClient, NetBoxError } from '../src/netbox/client.js';
 
 describe('the NetBox client, against the NetBox fake', () => {

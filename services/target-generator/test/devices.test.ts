@@ -1,5 +1,5 @@
 import { records } from './helpers.js';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 import { CUSTOM_FIELD_DEFAULTS, parseDevice, regionsBySite } from '../src/netbox/devices.js';
 
 /** NetBox devices as the fake serves them (the fake's own tests hold them to NetBox's document). */

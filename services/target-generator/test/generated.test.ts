@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OpenAPI3 } from 'openapi-typescript';
-import { netboxDocument } from './netbox-fake/openapi.js';
+import { netboxDocument } from '../../../test/peers/harness/netbox-openapi.js';
 import { GENERATED_PATH, netboxTypes, subsetDocument } from '../scripts/netbox-types.js';
 
 describe('src/generated/netbox.ts', () => {

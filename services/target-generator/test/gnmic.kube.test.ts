@@ -4,7 +4,7 @@ import { KubeApiServer } from '../../../test/peers/harness/kube.js';
 import { scratch, startGnmicCollector, startGnmiTarget, writeScratch } from '../../../test/peers/harness/network-peers.js';
 import { freePort, type PeerProcess, waitFor } from '../../../test/peers/harness/process.js';
 import { createTargetNamespaces, memoryLogger, targetConfigMaps, tokenFile } from './helpers.js';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 import { ExitCode, runSync } from '../src/app.js';
 import { GNMI_SUBSCRIPTIONS, TARGET_SHARDS_MAX, TargetSet, targetConfigMapName, targetFileName } from '../src/contract.js';
 

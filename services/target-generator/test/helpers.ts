@@ -6,7 +6,7 @@ import { CoreV1Api, ApiException } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubeApiServer } from '../../../test/peers/harness/kube.js';
 import { scratch } from '../../../test/peers/harness/network-peers.js';
-import type { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import type { NetBoxFake } from './netbox-fake.js';
 import type { NetBoxInventory } from '../src/netbox/client.js';
 import { deviceRecord, siteRecord } from '../src/netbox/devices.js';
 import { TARGET_SETS, TARGET_SHARDS_MAX, targetConfigMapName, targetFileName, targetNamespace, TargetSet } from '../src/contract.js';

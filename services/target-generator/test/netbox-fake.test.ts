@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
-import { NetBoxSchemas, toJsonSchema } from './netbox-fake/openapi.js';
+import { NetBoxFake } from './netbox-fake.js';
+import { NetBoxSchemas, toJsonSchema } from '../../../test/peers/harness/netbox-openapi.js';
 
 /** The fake is only worth what its faithfulness is: these tests hold it to NetBox's OpenAPI document. */
 describe('the NetBox fake', () => {

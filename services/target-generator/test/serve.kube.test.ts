@@ -4,7 +4,7 @@ import { KubeApiServer } from '../../../test/peers/harness/kube.js';
 import { scratch } from '../../../test/peers/harness/network-peers.js';
 import { freePort, httpOk, PeerProcess, waitFor } from '../../../test/peers/harness/process.js';
 import { createTargetNamespaces, gnmicTargets, sample, SERVICE_DIR, targetConfigMaps, tokenFile } from './helpers.js';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 
 /**
  * The long-running mode, as the Deployment runs it (`target-generator serve`), on

@@ -3,7 +3,7 @@ import { type HttpPeer, startPushgateway } from '../../../test/peers/harness/net
 import {
   createTargetNamespaces, fileSdGroups, gnmicTargets, memoryLogger, runCli, sample, targetConfigMaps, tokenFile,
 } from './helpers.js';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 import { ExitCode, runSync } from '../src/app.js';
 import { TAXONOMY_LABELS, TargetSet } from '../src/contract.js';
 

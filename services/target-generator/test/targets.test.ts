@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { records } from './helpers.js';
-import { NetBoxFake } from './netbox-fake/netbox-fake.js';
+import { NetBoxFake } from './netbox-fake.js';
 import { TAXONOMY_LABELS, TARGET_SHARDS_MAX, TargetSet } from '../src/contract.js';
 import type { LiveShard } from '../src/kube/writer.js';
 import { changedFiles } from '../src/kube/writer.js';

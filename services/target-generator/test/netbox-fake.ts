@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NetBoxSchemas } from './openapi.js';
+import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
 
 /**
  * A FAKE NetBox for tests: NetBox itself cannot run here (it needs Python 3.12+,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { peerData } from '../../../../test/peers/harness/paths.js';
+import { peerData } from './paths.js';
 
 /** NetBox's OpenAPI document (NetBox 4.3, provisioned by `npm run peers`). */
 export function netboxDocumentPath(): string {
@@ -57,13 +57,13 @@ export function toJsonSchema(node: unknown): unknown {
   return { anyOf: [out, { type: 'null' }] };
 }
 
+let sharedSchemas: NetBoxSchemas | undefined;
+
 /** Ajv over the document's component schemas, for checking what the fake (or anything) serves. */
 export class NetBoxSchemas {
-  private static instance?: NetBoxSchemas;
-
   /** One per process: compiling the document's schemas is the slow part. */
   public static shared(): NetBoxSchemas {
-    return NetBoxSchemas.instance ??= new NetBoxSchemas();
+    return sharedSchemas ??= new NetBoxSchemas();
   }
 
   private readonly ajv: Ajv;
