@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
+import { deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbox-records.js';
 
 /**
  * A FAKE NetBox: NetBox cannot run here (it needs PostgreSQL, Redis and Django),
@@ -169,7 +170,8 @@ export class NetboxFake {
 
 // ---------------------------------------------------------------- fixture builders (complete NetBox 4.3 objects)
 
-const API = 'http://netbox.example.net/api';
+const ORIGIN = 'http://netbox.example.net';
+const API = `${ORIGIN}/api`;
 const TIME = '2026-01-05T10:00:00.000000Z';
 
 function brief(kind: string, id: number, name: string, slug: string, extra: Json = {}): Json {
@@ -183,7 +185,7 @@ export function region(id: number, slug: string): Json {
 export function site(id: number, slug: string, regionObject: Json | null): Json {
   return {
     ...brief('dcim/sites', id, `Site ${slug}`, slug),
-    display_url: `http://netbox.example.net/dcim/sites/${id}/`,
+    display_url: `${ORIGIN}/dcim/sites/${id}/`,
     status: { value: 'active', label: 'Active' },
     region: regionObject,
     group: null,
@@ -203,10 +205,6 @@ export function site(id: number, slug: string, regionObject: Json | null): Json 
   };
 }
 
-function ip(id: number, address: string): Json {
-  return { id, url: `${API}/ipam/ip-addresses/${id}/`, display: address, family: { value: address.includes(':') ? 6 : 4, label: address.includes(':') ? 'IPv6' : 'IPv4' }, address, description: '' };
-}
-
 export interface DeviceSpec {
   readonly id: number;
   readonly name: string;
@@ -223,63 +221,30 @@ export interface DeviceSpec {
 
 export function device(spec: DeviceSpec): Json {
   const manufacturer = brief('dcim/manufacturers', spec.id + 100, spec.manufacturer, spec.manufacturer.toLowerCase());
-  return {
+  return deviceRecord({
+    origin: ORIGIN,
     id: spec.id,
-    url: `${API}/dcim/devices/${spec.id}/`,
-    display_url: `http://netbox.example.net/dcim/devices/${spec.id}/`,
-    display: spec.name,
     name: spec.name,
-    device_type: { id: spec.id + 200, url: `${API}/dcim/device-types/${spec.id + 200}/`, display: 'Model X', manufacturer, model: 'Model X', slug: 'model-x', description: '' },
+    deviceType: { id: spec.id + 200, url: `${API}/dcim/device-types/${spec.id + 200}/`, display: 'Model X', manufacturer, model: 'Model X', slug: 'model-x', description: '' },
     role: brief('dcim/device-roles', spec.id + 300, spec.role, spec.role, { _depth: 0 }),
     tenant: spec.tenant ? brief('tenancy/tenants', spec.id + 400, spec.tenant, spec.tenant) : null,
     platform: spec.platform ? brief('dcim/platforms', spec.id + 500, spec.platform, spec.platform) : null,
-    serial: '',
-    asset_tag: null,
     site: { id: spec.site.id, url: spec.site.url, display: spec.site.display, name: spec.site.name, slug: spec.site.slug, description: '' },
-    location: null,
-    rack: null,
-    position: null,
-    face: { value: 'front', label: 'Front' },
-    latitude: null,
-    longitude: null,
-    parent_device: null,
     status: { value: 'active', label: 'Active' },
-    airflow: { value: 'front-to-rear', label: 'Front to rear' },
-    primary_ip: spec.primaryIp4 ? ip(spec.id * 10 + 1, spec.primaryIp4) : spec.primaryIp6 ? ip(spec.id * 10 + 2, spec.primaryIp6) : null,
-    primary_ip4: spec.primaryIp4 ? ip(spec.id * 10 + 1, spec.primaryIp4) : null,
-    primary_ip6: spec.primaryIp6 ? ip(spec.id * 10 + 2, spec.primaryIp6) : null,
-    oob_ip: spec.oobIp ? ip(spec.id * 10 + 3, spec.oobIp) : null,
-    cluster: null,
-    virtual_chassis: null,
-    vc_position: null,
-    vc_priority: null,
-    description: '',
-    comments: '',
-    config_template: null,
-    config_context: {},
-    local_context_data: null,
-    tags: [],
-    custom_fields: { monitoring_tier: spec.tier ?? null },
+    primaryIp4: spec.primaryIp4 ? nestedIpAddress(ORIGIN, spec.id * 10 + 1, spec.primaryIp4) : null,
+    primaryIp6: spec.primaryIp6 ? nestedIpAddress(ORIGIN, spec.id * 10 + 2, spec.primaryIp6) : null,
+    oobIp: spec.oobIp ? nestedIpAddress(ORIGIN, spec.id * 10 + 3, spec.oobIp) : null,
+    customFields: { monitoring_tier: spec.tier ?? null },
     created: TIME,
-    last_updated: TIME,
-    console_port_count: 0,
-    console_server_port_count: 0,
-    power_port_count: 0,
-    power_outlet_count: 0,
-    interface_count: 2,
-    front_port_count: 0,
-    rear_port_count: 0,
-    device_bay_count: 0,
-    module_bay_count: 0,
-    inventory_item_count: 0,
-  };
+    lastUpdated: TIME,
+  });
 }
 
 export function iface(id: number, deviceObject: Json, name: string, speedKbps: number | null, ifindex: number | string | null): Json {
   return {
     id,
     url: `${API}/dcim/interfaces/${id}/`,
-    display_url: `http://netbox.example.net/dcim/interfaces/${id}/`,
+    display_url: `${ORIGIN}/dcim/interfaces/${id}/`,
     display: name,
     device: { id: deviceObject.id, url: deviceObject.url, display: deviceObject.display, name: deviceObject.name, description: '' },
     vdcs: [],
@@ -335,7 +300,7 @@ export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'd
   return {
     id,
     url: `${API}/ipam/prefixes/${id}/`,
-    display_url: `http://netbox.example.net/ipam/prefixes/${id}/`,
+    display_url: `${ORIGIN}/ipam/prefixes/${id}/`,
     display: cidr,
     family: { value: cidr.includes(':') ? 6 : 4, label: cidr.includes(':') ? 'IPv6' : 'IPv4' },
     prefix: cidr,

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
+import { deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbox-records.js';
 
 /**
  * A FAKE NetBox for tests: NetBox itself cannot run here (it needs Python 3.12+,
@@ -245,22 +246,13 @@ export class NetBoxFake {
     const platform = spec.platform === null ? null : this.named('platform', spec.platform ?? 'eos');
     const tenant = spec.tenant ? this.named('tenant', spec.tenant) : null;
     const address = spec.primaryIp === undefined ? `10.${(id >> 16) & 255}.${(id >> 8) & 255}.${id & 255}/32` : spec.primaryIp;
-    const ip = address === null ? null : {
-      id: 100_000 + id,
-      url: `${base}/api/ipam/ip-addresses/${100_000 + id}/`,
-      display: address,
-      family: address.includes(':') ? { value: 6, label: 'IPv6' } : { value: 4, label: 'IPv4' },
-      address,
-      description: '',
-    };
+    const ip = address === null ? null : nestedIpAddress(base, 100_000 + id, address);
     const status = spec.status ?? 'active';
-    return {
+    return deviceRecord({
+      origin: base,
       id,
-      url: `${base}/api/dcim/devices/${id}/`,
-      display_url: `${base}/dcim/devices/${id}/`,
-      display: spec.name ?? `Unnamed device (${id})`,
       name: spec.name,
-      device_type: {
+      deviceType: {
         id: manufacturer.id + 50_000,
         url: `${base}/api/dcim/device-types/${manufacturer.id + 50_000}/`,
         display: `${manufacturer.name} Switch`,
@@ -272,46 +264,15 @@ export class NetBoxFake {
       role: this.brief(base, 'dcim/device-roles', role, { _depth: 0 }),
       tenant: tenant ? this.brief(base, 'tenancy/tenants', tenant) : null,
       platform: platform ? this.brief(base, 'dcim/platforms', platform) : null,
-      serial: '',
-      asset_tag: null,
       site: { id: site.id, url: `${base}/api/dcim/sites/${site.id}/`, display: site.name, name: site.name, slug: site.slug, description: '' },
-      location: null,
-      rack: null,
-      position: null,
-      // face and airflow: NetBox sends null for a device without them, but its document does not allow null
-      // (a drf-spectacular quirk); the fake leaves them out, which the document allows.
-      latitude: null,
-      longitude: null,
-      parent_device: null,
       status: { value: status, label: titled(status) },
-      primary_ip: ip,
-      primary_ip4: ip && !address!.includes(':') ? ip : null,
-      primary_ip6: ip && address!.includes(':') ? ip : null,
-      oob_ip: null,
-      cluster: null,
-      virtual_chassis: null,
-      vc_position: null,
-      vc_priority: null,
-      description: '',
-      comments: '',
-      config_template: null,
-      config_context: {},
-      local_context_data: null,
-      tags: [],
-      custom_fields: { ...Object.fromEntries(HELIOS_CUSTOM_FIELDS.map((f) => [f, null])), ...spec.customFields },
+      primaryIp4: ip && !address!.includes(':') ? ip : null,
+      primaryIp6: ip && address!.includes(':') ? ip : null,
+      oobIp: null,
+      customFields: { ...Object.fromEntries(HELIOS_CUSTOM_FIELDS.map((f) => [f, null])), ...spec.customFields },
       created: this.devices.get(id)?.created ?? TIMESTAMP,
-      last_updated: TIMESTAMP,
-      console_port_count: 0,
-      console_server_port_count: 0,
-      power_port_count: 2,
-      power_outlet_count: 0,
-      interface_count: 4,
-      front_port_count: 0,
-      rear_port_count: 0,
-      device_bay_count: 0,
-      module_bay_count: 0,
-      inventory_item_count: 0,
-    };
+      lastUpdated: TIMESTAMP,
+    });
   }
 
   private serializeSite(site: Site, base: string): Record<string, unknown> {
