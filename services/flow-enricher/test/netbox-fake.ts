@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
-import { deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbox-records.js';
+import { addressFamily, deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbox-records.js';
 
 /**
  * A FAKE NetBox: NetBox cannot run here (it needs PostgreSQL, Redis and Django),
@@ -302,7 +302,7 @@ export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'd
     url: `${API}/ipam/prefixes/${id}/`,
     display_url: `${ORIGIN}/ipam/prefixes/${id}/`,
     display: cidr,
-    family: { value: cidr.includes(':') ? 6 : 4, label: cidr.includes(':') ? 'IPv6' : 'IPv4' },
+    family: addressFamily(cidr),
     prefix: cidr,
     vrf: null,
     scope_type: scope?.type ?? null,

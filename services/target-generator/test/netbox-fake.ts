@@ -247,6 +247,7 @@ export class NetBoxFake {
     const tenant = spec.tenant ? this.named('tenant', spec.tenant) : null;
     const address = spec.primaryIp === undefined ? `10.${(id >> 16) & 255}.${(id >> 8) & 255}.${id & 255}/32` : spec.primaryIp;
     const ip = address === null ? null : nestedIpAddress(base, 100_000 + id, address);
+    const v6 = address?.includes(':') ?? false;
     const status = spec.status ?? 'active';
     return deviceRecord({
       origin: base,
@@ -266,8 +267,8 @@ export class NetBoxFake {
       platform: platform ? this.brief(base, 'dcim/platforms', platform) : null,
       site: { id: site.id, url: `${base}/api/dcim/sites/${site.id}/`, display: site.name, name: site.name, slug: site.slug, description: '' },
       status: { value: status, label: titled(status) },
-      primaryIp4: ip && !address!.includes(':') ? ip : null,
-      primaryIp6: ip && address!.includes(':') ? ip : null,
+      primaryIp4: v6 ? null : ip,
+      primaryIp6: v6 ? ip : null,
       oobIp: null,
       customFields: { ...Object.fromEntries(HELIOS_CUSTOM_FIELDS.map((f) => [f, null])), ...spec.customFields },
       created: this.devices.get(id)?.created ?? TIMESTAMP,

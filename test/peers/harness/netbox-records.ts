@@ -8,14 +8,18 @@
 
 type Json = Record<string, unknown>;
 
+/** The `family` NetBox gives an address or prefix. */
+export function addressFamily(address: string): Json {
+  return address.includes(':') ? { value: 6, label: 'IPv6' } : { value: 4, label: 'IPv4' };
+}
+
 /** An IP address nested in a device (primary_ip4, primary_ip6, oob_ip). */
 export function nestedIpAddress(origin: string, id: number, address: string): Json {
-  const v6 = address.includes(':');
   return {
     id,
     url: `${origin}/api/ipam/ip-addresses/${id}/`,
     display: address,
-    family: { value: v6 ? 6 : 4, label: v6 ? 'IPv6' : 'IPv4' },
+    family: addressFamily(address),
     address,
     description: '',
   };
