@@ -4,17 +4,21 @@ import { EMBEDDED_DEFAULT_CONFIG, EMBEDDED_DEFAULT_SOURCE } from './config/defau
 import { ConfigError, loadConfigFile, parseConfig, type HeliosConfig } from './config/load.js';
 import { checkPolicy, formatFinding } from './policy/policy.js';
 import { synthesize } from './synth.js';
-import { writeTreeAtomically } from './write.js';
+import { checkOutputFolder, LauncherGoneError, LauncherWatch, OutputRefusedError, recoverInterruptedSwap, writeTreeAtomically } from './write.js';
 
 const USAGE = `usage: npm run synth -- [--config <file>] [--out <dir>]
 
   --config <file>  the Helios config (default: $HELIOS_CONFIG, else ./helios.yaml
                    if it exists, else the embedded default: one medium cluster)
   --out <dir>      where to write <cluster>/<namespace>/<component>.yaml
-                   (default: dist; replaced as a whole, only when synth succeeds)`;
+                   (default: dist; replaced as a whole, only when synth succeeds;
+                   must not exist yet, be empty, or be an earlier synth's output)`;
 
-function loadConfig(explicit: string | undefined): HeliosConfig {
-  const path = explicit ?? (process.env.HELIOS_CONFIG || undefined) ?? (existsSync('helios.yaml') ? 'helios.yaml' : undefined);
+function configPath(explicit: string | undefined): string | undefined {
+  return explicit ?? (process.env.HELIOS_CONFIG || undefined) ?? (existsSync('helios.yaml') ? 'helios.yaml' : undefined);
+}
+
+function loadConfig(path: string | undefined): HeliosConfig {
   if (path === undefined) {
     console.error('helios: no helios.yaml; synthesizing the embedded default (one medium cluster, single-dc-minio)');
     return parseConfig(EMBEDDED_DEFAULT_CONFIG, EMBEDDED_DEFAULT_SOURCE);
@@ -34,22 +38,37 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return 0;
   }
+  // Taken before synthesis: a launcher that exits later is noticed before the output is touched.
+  const launchers = new LauncherWatch();
   const out = args.out ?? 'dist';
+  const path = configPath(args.config);
   try {
-    const config = loadConfig(args.config);
+    // Refused before synthesis, so a wrong --out costs nothing and changes nothing.
+    checkOutputFolder(out, path === undefined ? [] : [path]);
+    for (const line of recoverInterruptedSwap(out)) console.error(`helios: ${line}`);
+    const config = loadConfig(path);
     const { files, rendered } = synthesize(config);
     const findings = checkPolicy(files);
     if (findings.length > 0) {
       console.error(`helios: ${findings.length} policy violation(s); ${out}/ is unchanged:\n${findings.map(formatFinding).join('\n')}`);
       return 1;
     }
-    writeTreeAtomically(out, rendered);
+    launchers.check();
+    writeTreeAtomically(out, rendered, () => launchers.check());
     for (const cluster of config.clusters) {
       const own = files.filter((f) => f.path.startsWith(`${cluster.name}/`));
       console.error(`helios: ${out}/${cluster.name}: ${own.reduce((n, f) => n + f.objects.length, 0)} objects in ${own.length} files (${cluster.tier}, ${cluster.storage.topology})`);
     }
     return 0;
   } catch (e) {
+    if (e instanceof OutputRefusedError) {
+      console.error(`helios: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof LauncherGoneError) {
+      console.error(`helios: ${e.message}; ${out}/ is unchanged`);
+      return 1;
+    }
     if (e instanceof ConfigError) {
       console.error(`${e.message}\nhelios: ${e.problems.length} problem(s) in ${e.file}; ${out}/ is unchanged`);
       return 1;
