@@ -127,9 +127,9 @@ export function recoverInterruptedSwap(outDir: string): string[] {
     renameSync(join(parent, previous.entry), target);
     done.push(`restored ${outDir} from ${previous.entry}, left by a synth killed while swapping`);
   }
-  for (const l of leftovers.filter((l) => l !== previous)) {
-    rmSync(join(parent, l.entry), { recursive: true, force: true });
-    done.push(`removed ${l.entry}, left by a killed synth`);
+  for (const stale of leftovers.filter((l) => l !== previous)) {
+    rmSync(join(parent, stale.entry), { recursive: true, force: true });
+    done.push(`removed ${stale.entry}, left by a killed synth`);
   }
   return done;
 }
