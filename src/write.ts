@@ -112,12 +112,13 @@ export function recoverInterruptedSwap(outDir: string): string[] {
   const parent = dirname(target);
   const name = basename(target);
   if (!existsSync(parent)) return [];
-  const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(new|old)-(\\d+)-(\\d+)-[A-Za-z0-9]{6}$`);
+  // Helios before the output marker named these folders without the writer: taken as left by killed runs.
+  const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(new|old)-(?:(\\d+)-(\\d+)-)?[A-Za-z0-9]{6}$`);
   const leftovers = readdirSync(parent).flatMap((entry) => {
     const m = pattern.exec(entry);
-    return m ? [{ entry, kind: m[1], pid: Number(m[2]), start: Number(m[3]) }] : [];
+    return m ? [{ entry, kind: m[1], pid: m[2] === undefined ? undefined : Number(m[2]), start: Number(m[3]) }] : [];
   }).sort((a, b) => a.entry.localeCompare(b.entry));
-  const running = leftovers.find((l) => l.pid !== process.pid && processAlive(l.pid, l.start));
+  const running = leftovers.find((l) => l.pid !== undefined && l.pid !== process.pid && processAlive(l.pid, l.start));
   if (running) {
     throw new OutputRefusedError(`refusing to write ${outDir}: another synth (pid ${running.pid}) is writing it right now (${running.entry}); nothing was changed`);
   }

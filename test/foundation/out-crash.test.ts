@@ -195,12 +195,18 @@ describe('a synth killed while writing its output', () => {
     writeTreeAtomically(out, OLD);
     // Killed half-way through writing the new tree.
     expect(spawnSync(process.execPath, [writer, join(work, 'write.mjs'), out, trees, '6']).signal).toBe('SIGKILL');
-    const stale = leftovers(parent);
-    expect(stale).toEqual([expect.stringMatching(/^\.dist-new-\d+-\d+-[A-Za-z0-9]{6}$/)]);
+    const [killed] = leftovers(parent);
+    expect(killed).toMatch(/^\.dist-new-\d+-\d+-[A-Za-z0-9]{6}$/);
     expect(treeDigest(out)).toBe(oldDigest);
+    // And two a killed Helios older than the output marker left (their names carry no pid).
+    const legacy = ['.dist-new-Ab12Cd', '.dist-old-Zz99Yy'];
+    for (const e of legacy) {
+      mkdirSync(join(parent, e, 'c1'), { recursive: true });
+      writeFileSync(join(parent, e, 'c1', 'kafka.yaml'), 'kind: Kafka\n');
+    }
     const r = runSynth([], parent);
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`helios: removed ${stale[0]}, left by a killed synth`);
+    for (const e of [killed, ...legacy]) expect(r.stderr).toContain(`helios: removed ${e}, left by a killed synth`);
     expect(readdirSync(parent)).toEqual(['dist']);
     expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'helios']);
   });
