@@ -160,7 +160,7 @@ describe('a synth killed while writing its output', () => {
     expect(counts.restored).toBeGreaterThan(0);
     expect(counts.old).toBeGreaterThan(0);
     expect(counts.new).toBeGreaterThan(0);
-  });
+  }, 600_000); // 200 node starts: about a minute on a busy 2-core machine.
 
   it('the next synth puts back the output a kill between the renames left missing, and removes the temporary folders', () => {
     const parent = join(work, 'next-synth');
