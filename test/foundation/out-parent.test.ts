@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,11 @@ function startSynth(fifo: string, out: string): Synth {
   return {
     npm,
     done,
-    reading: Promise.race([writer.then(() => {}), done.then((p) => { throw new Error(`synth ended before reading its config:\n${p}`); })]),
+    reading: Promise.race([writer.then(() => {}), done.then((p) => {
+      // Releases the writer still waiting for a reader, so no open handle outlives the test.
+      closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+      throw new Error(`synth ended before reading its config:\n${p}`);
+    })]),
     async feed() {
       const fd = await writer;
       await fd.writeFile(CONFIG);
