@@ -11,5 +11,8 @@ export {
   type AutoscalingOptions, type ComponentIdentity, type ExternalSecretProps, type PlatformBaseProps, type SecretReference, type SecretStoreRef,
   type VaultSecretStoreOptions,
 } from './platform-base.js';
-export type { ResourceSizing } from './security.js';
+export {
+  httpProbe, secureContainer, securePodSecurityContext, tcpProbe,
+  type HttpProbeOptions, type ResourceSizing, type SecureContainerProps, type SecurePodSecurityContextProps,
+} from './security.js';
 export { TargetSet } from './targets.js';
