@@ -82,7 +82,7 @@ const CREDENTIAL_KEY = /(password|passwd|secret|token|api[_-]?key|routing[_-]?ke
 const CREDENTIAL_LINE = /^\s*-?\s*"?([A-Za-z_.-]*(password|passwd|secret_key|secret|token|api_key|routing_key|community))"?\s*[:=]\s*"?([^"\s#][^"#]*?)"?\s*$/im;
 
 /** A URL whose authority starts with user info: `scheme://user[:password]@`. */
-const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"`]+)@/gi;
+const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"`]+)@([^\s/?#'"`]*)/gi;
 
 type Report = (rule: PolicyRule, field: string, message: string) => void;
 
@@ -90,7 +90,7 @@ type Report = (rule: PolicyRule, field: string, message: string) => void;
 function checkUrls(text: string, field: string, report: Report): void {
   for (const m of text.matchAll(URL_WITH_USERINFO)) {
     const kind = m[2].includes(':') ? 'a user name and password' : 'a user name';
-    report(PolicyRule.URL_CREDENTIAL, field, `URL "${m[1]}***@..." embeds ${kind}; pass credentials from a Secret (an environment variable or a mounted file), never in the URL`);
+    report(PolicyRule.URL_CREDENTIAL, field, `URL "${m[1]}***@${m[3]}" embeds ${kind}; pass credentials from a Secret (an environment variable or a mounted file), never in the URL`);
   }
 }
 

@@ -168,8 +168,8 @@ describe('the validator rejects broken objects and says what is wrong where', ()
       command: ['agent', 'https://netbox.example.net', 'ops@example.net'],
     });
     expect(checkPolicy(file(bad)).map(formatFinding)).toEqual([
-      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].env[1].value: URL "https://***@..." embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
-      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].args[1]: URL "kafka://***@..." embeds a user name; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].env[1].value: URL "https://***@netbox.example.net" embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].args[1]: URL "kafka://***@kafka.helios-flows.svc:9092" embeds a user name; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
     ]);
     const leaked = JSON.stringify(checkPolicy(file(bad)));
     expect(leaked).not.toContain('s3cret');
@@ -186,7 +186,7 @@ describe('the validator rejects broken objects and says what is wrong where', ()
       },
     };
     expect(checkPolicy(file(cm)).map(formatFinding)).toEqual([
-      'dc1/helios-collection/probe-agent.yaml: ConfigMap helios-collection/datasources: data.datasources.yaml: URL "clickhouse://***@..." embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+      'dc1/helios-collection/probe-agent.yaml: ConfigMap helios-collection/datasources: data.datasources.yaml: URL "clickhouse://***@clickhouse.helios-flows.svc:9000" embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
     ]);
   });
 
