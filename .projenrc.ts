@@ -109,10 +109,15 @@ project.package.addField('exports', {
 // Synthesized manifests are committed for review and GitOps.
 project.gitignore.removePatterns('/dist/');
 project.npmignore?.addPatterns('/dist/', '/examples/', '/test/', '/services/');
+// The package is lib/: the TypeScript sources, and the .proto and .sql files compile copies there, stay behind.
+project.npmignore?.addPatterns('/constructs/', '/imports/', '/scripts/', '/.ci/', '/cdk8s.yaml');
 
 // The registry serves only Linux builds of some native packages; keep their other
 // platforms in the lockfile anyway, or `npm ci` refuses it (scripts/lockfile-platform-stubs.mjs).
-project.package.setScript('postinstall', 'node scripts/lockfile-platform-stubs.mjs');
+// `prepare`, not `postinstall`: npm runs it after `npm install`/`npm ci` in this repository
+// (and before `npm pack`), never when the package is installed from a tarball or a registry,
+// where there is no lockfile of ours to fix. test/foundation/lockfile.test.ts checks the result.
+project.package.setScript('prepare', 'node scripts/lockfile-platform-stubs.mjs');
 
 // `npm pack` is not how Helios ships, and its default output folder would land in dist/.
 project.packageTask.reset();

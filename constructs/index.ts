@@ -1,7 +1,11 @@
 /**
- * Helios's public construct library. Import it into a cdk8s app:
+ * Helios's public construct library: the stacks, the constructs they compose, their
+ * props and the types those need. Import it into a cdk8s app:
  *
  *   import { PlatformBase } from '@helios/platform';
+ *
+ * Each folder's index.ts names its exports one by one: constants and helpers the
+ * constructs share stay internal, so they can change without breaking an app.
  */
 export * from './platform/index.js';
 export * from './metrics/index.js';

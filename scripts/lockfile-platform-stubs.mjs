@@ -5,6 +5,8 @@
 // and `npm ci` then refuses the lockfile as out of sync. This adds an entry for each
 // missing platform package, marked with the os/cpu its name states, so `npm ci`
 // accepts the lockfile and skips those packages on every machine they do not fit.
+// It is this repository's `prepare` script: it runs after `npm install` here, never
+// in a project that installs @helios/platform as a dependency.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const LOCK = 'package-lock.json';

@@ -1,3 +1,2 @@
-export * from './automation-stack.js';
-export * from './runbooks.js';
-export * from './target-generator.js';
+export { AutomationStack, type AutomationStackProps } from './automation-stack.js';
+export { TargetGenerator, TargetGeneratorMode, type TargetGeneratorProps } from './target-generator.js';

@@ -7,6 +7,7 @@ import { AlertRules, Severity } from '../metrics/rules.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type FlowPort, type WorkloadRef } from '../platform/network.js';
 import { ScalableKind, type ComponentIdentity, type PlatformBase, type SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, secureJobContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 const OWNER: ComponentIdentity = { name: 'flow-enricher', component: 'enricher' };
@@ -185,6 +186,7 @@ export class FlowEnricher extends Construct {
           metadata: { labels: platform.labelsFor(OWNER) },
           spec: {
             securityContext: securePodSecurityContext(),
+            affinity: spreadOverNodes(selector),
             automountServiceAccountToken: false,
             // SIGTERM lets the batch in flight reach Kafka and its offsets commit.
             terminationGracePeriodSeconds: 60,

@@ -8,6 +8,7 @@ import { AlertRules, Severity } from '../metrics/rules.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, Protocol, type WorkloadRef } from '../platform/network.js';
 import { ScalableKind, type ComponentIdentity, type PlatformBase } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, securePodSecurityContext, tcpProbe, type ResourceSizing } from '../platform/security.js';
 
 const OWNER: ComponentIdentity = { name: 'goflow2', component: 'collector' };
@@ -119,6 +120,7 @@ export class Goflow2 extends Construct {
           metadata: { labels: platform.labelsFor(OWNER) },
           spec: {
             securityContext: securePodSecurityContext(),
+            affinity: spreadOverNodes(selector),
             automountServiceAccountToken: false,
             containers: [container],
             volumes: [

@@ -1,8 +1,7 @@
-export * from './clickhouse.js';
-export * from './clickhouse-keeper.js';
-export * from './flow-enricher.js';
-export * from './flow-schema.js';
-export * from './flow-stack.js';
-export * from './flow-store.js';
-export * from './goflow2.js';
-export * from './kafka-cluster.js';
+export { ClickHouse, type ClickHouseProps } from './clickhouse.js';
+export { ClickHouseKeeper, type ClickHouseKeeperProps } from './clickhouse-keeper.js';
+export { FlowEnricher, type FlowEnricherProps, type MaxMindAccount, type NetBoxEndpoint } from './flow-enricher.js';
+export { FlowStack, type FlowStackProps } from './flow-stack.js';
+export type { IFlowStore } from './flow-store.js';
+export { Goflow2, type Goflow2Props } from './goflow2.js';
+export { FlowTopic, KafkaCluster, type KafkaClientAccess, type KafkaClientOptions, type KafkaClusterProps } from './kafka-cluster.js';

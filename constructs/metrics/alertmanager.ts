@@ -176,6 +176,8 @@ export class Alertmanager extends Construct {
       configSecret: CONFIG_SECRET,
       podMetadata: { labels: platform.labelsFor(OWNER) },
       securityContext: securePodSecurityContext(),
+      // Alertmanager and its config reloader never call the Kubernetes API.
+      automountServiceAccountToken: false,
       resources: resourceRequirements(props.resources),
       storage: {
         volumeClaimTemplate: {

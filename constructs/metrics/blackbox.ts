@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { spreadOverNodes } from './minio.js';
 import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { TargetScrape } from './target-scrape.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { NONROOT_UID, httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 import { TargetSet, type BLACKBOX_MODULES } from '../platform/targets.js';
 

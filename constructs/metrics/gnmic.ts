@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { spreadOverNodes } from './minio.js';
 import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction as Action } from '../../imports/podmonitor-monitoring.coreos.com.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import { ScalableKind, type ComponentIdentity, type PlatformBase, type SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 import {
   GNMIC_CLUSTER_NAME, TARGET_SET_LABEL, TARGETS_MOUNT_PATH, TargetSet, targetConfigMapName, targetFileName, targetFilesGlob,

@@ -11,6 +11,7 @@ import type { AccessGroups } from '../platform/access.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 /**
@@ -250,6 +251,8 @@ export class Grafana extends Construct {
           },
           spec: {
             securityContext: securePodSecurityContext({ uid: 472 }),
+            affinity: spreadOverNodes(selector),
+            automountServiceAccountToken: false,
             containers: [secureContainer({
               name: 'grafana',
               image: platform.image('grafana'),

@@ -6,6 +6,7 @@ import { SelfMonitoring } from './self-monitoring.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, secureJobContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 /** Where MinIO moves aged objects in the hybrid topology. */
@@ -170,6 +171,7 @@ export class Minio extends Construct {
           metadata: { labels },
           spec: {
             securityContext: securePodSecurityContext({ uid: 1000 }),
+            automountServiceAccountToken: false,
             affinity: spreadOverNodes(selector),
             containers: [secureContainer({
               name: 'minio',
@@ -270,6 +272,7 @@ export class Minio extends Construct {
           spec: {
             restartPolicy: 'OnFailure',
             securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
             containers: [secureJobContainer({
               name: 'setup',
               image,
@@ -298,18 +301,6 @@ export class Minio extends Construct {
       ports: [{ port: PORT }],
     });
   }
-}
-
-/** Prefer one pod per node, so a node failure takes as few replicas as possible. */
-export function spreadOverNodes(selector: Record<string, string>): k8s.Affinity {
-  return {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [{
-        weight: 100,
-        podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } },
-      }],
-    },
-  };
 }
 
 /** The setup steps; each is idempotent, so the Job may run again at any time. */

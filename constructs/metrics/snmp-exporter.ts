@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { spreadOverNodes } from './minio.js';
 import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { secretField, yamlSecretTemplate } from './secret-template.js';
 import { SelfMonitoring } from './self-monitoring.js';
@@ -11,6 +10,7 @@ import { TargetScrape } from './target-scrape.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, Protocol, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 import { SNMP_AUTHS, TargetSet } from '../platform/targets.js';
 

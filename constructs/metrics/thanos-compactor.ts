@@ -94,6 +94,7 @@ export class ThanosCompactor extends Construct {
           metadata: { labels: platform.labelsFor(OWNER) },
           spec: {
             securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
             containers: [thanosContainer(platform, {
               component: 'compact',
               args: this.args,

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { spreadOverNodes } from './minio.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import {
   CLUSTER_DOMAIN, PROMETHEUS_REPLICA_LABEL, RULER_REPLICA_LABEL, THANOS_GRPC_PORT, THANOS_HTTP_PORT, srvAddress, thanosContainer, type StoreEndpoint,
@@ -10,6 +9,7 @@ import {
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 export interface ThanosQueryProps {
@@ -81,6 +81,7 @@ export class ThanosQuery extends Construct {
           },
           spec: {
             securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
             affinity: spreadOverNodes(selector),
             containers: [thanosContainer(platform, {
               component: 'query',

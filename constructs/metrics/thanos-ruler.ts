@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { spreadOverNodes } from './minio.js';
 import { ObjectStore } from './object-store.js';
 import { ruleFileGroups, type RuleFileGroup, type RuleGroup } from './rules.js';
 import { SelfMonitoring } from './self-monitoring.js';
@@ -12,6 +11,7 @@ import {
 import { HeliosNamespace } from '../platform/namespaces.js';
 import type { WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 export interface ThanosRulerProps {
@@ -99,6 +99,7 @@ export class ThanosRuler extends Construct {
           },
           spec: {
             securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
             affinity: spreadOverNodes(selector),
             containers: [thanosContainer(platform, {
               component: 'rule',

@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { spreadOverNodes } from './minio.js';
 import { ObjectStore } from './object-store.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, srvAddress, thanosContainer, type StoreEndpoint } from './thanos.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import type { WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 
 export interface ThanosStoreProps {
@@ -72,6 +72,7 @@ export class ThanosStore extends Construct {
           metadata: { labels: platform.labelsFor(OWNER) },
           spec: {
             securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
             affinity: spreadOverNodes(selector),
             containers: [thanosContainer(platform, {
               component: 'store',

@@ -1,3 +1,5 @@
+import { isLatestTag } from './security.js';
+
 /**
  * Every container image Helios deploys, pinned, in one place. A user can point all
  * of them at a mirror (`registry`) and move single components to another tag (`tags`).
@@ -43,8 +45,8 @@ export interface ImageOverrides {
 export function resolveImage(name: ImageName, overrides: ImageOverrides = {}): string {
   const entry = IMAGE_CATALOG[name];
   const tag = overrides.tags?.[name] ?? entry.tag;
-  if (tag === 'latest') {
-    throw new Error(`images.tags.${name}: "latest" is not a pinned tag; name a version`);
+  if (isLatestTag(tag)) {
+    throw new Error(`images.tags.${name}: "${tag}" is not a pinned tag (latest, in any case, moves); name a version`);
   }
   const repository = overrides.registry
     ? `${overrides.registry.replace(/\/+$/, '')}/${entry.repository.split('/').slice(1).join('/')}`

@@ -16,7 +16,7 @@ export const NONROOT_UID = 65534;
 
 export interface SecureContainerProps {
   readonly name: string;
-  /** A pinned image: `repository:tag` (never `latest`) or `repository@sha256:...`. */
+  /** A pinned image: `repository:tag` (never `latest`, in any case) or `repository@sha256:...`. */
   readonly image: string;
   readonly resources: ResourceSizing;
   readonly readinessProbe: k8s.Probe;
@@ -45,10 +45,18 @@ export interface SecureContainerProps {
 
 const PINNED_IMAGE = /^[a-z0-9.-]+(?::[0-9]+)?(?:\/[a-z0-9._-]+)+(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@sha256:[a-f0-9]{64})$/;
 
-/** Whether an image reference names a fixed version: a tag other than `latest`, or a digest. */
+/**
+ * Whether a tag is `latest` in any case: registries treat tags case-sensitively, so
+ * `Latest` is a different tag, but one that moves just the same by every convention.
+ */
+export function isLatestTag(tag: string): boolean {
+  return tag.toLowerCase() === 'latest';
+}
+
+/** Whether an image reference names a fixed version: a tag other than `latest` (in any case), or a digest. */
 export function isPinnedImage(image: string): boolean {
   const m = PINNED_IMAGE.exec(image);
-  return m !== null && m.groups?.tag !== 'latest';
+  return m !== null && !isLatestTag(m.groups?.tag ?? '');
 }
 
 export function resourceRequirements(r: ResourceSizing): k8s.ResourceRequirements {
@@ -68,7 +76,7 @@ export function resourceRequirements(r: ResourceSizing): k8s.ResourceRequirement
  */
 export function secureContainer(props: SecureContainerProps): k8s.Container {
   if (!isPinnedImage(props.image)) {
-    throw new Error(`container ${props.name}: image "${props.image}" is not pinned; use repository:tag with a tag other than latest, or repository@sha256:<digest>`);
+    throw new Error(`container ${props.name}: image "${props.image}" is not pinned; use repository:tag with a tag other than latest (in any case), or repository@sha256:<digest>`);
   }
   return {
     name: props.name,

@@ -1,4 +1,4 @@
-import type { PolicyRule } from './policy.js';
+import { PolicyRule } from './rules.js';
 
 /**
  * A deliberate departure from the Helios policy for one object. Every exception
@@ -15,5 +15,33 @@ export interface PolicyException {
   readonly reason: string;
 }
 
-/** Every exception to the Helios policy, in one place. */
-export const POLICY_EXCEPTIONS: readonly PolicyException[] = [];
+/**
+ * Every exception to the Helios policy, in one place. The service-account-token ones are the
+ * complete list of pods that call the Kubernetes API; every other pod mounts no token.
+ */
+export const POLICY_EXCEPTIONS: readonly PolicyException[] = [
+  {
+    rule: PolicyRule.SERVICE_ACCOUNT_TOKEN,
+    kind: 'StatefulSet',
+    namespace: 'helios-collection',
+    name: 'gnmic',
+    field: 'spec.template.spec.automountServiceAccountToken',
+    reason: 'gnmic members elect a leader and lock each target they stream through Leases (its Kubernetes locker)',
+  },
+  {
+    rule: PolicyRule.SERVICE_ACCOUNT_TOKEN,
+    kind: 'CronJob',
+    namespace: 'helios-integration',
+    name: 'target-generator',
+    field: 'spec.jobTemplate.spec.template.spec.automountServiceAccountToken',
+    reason: 'the target generator writes the target ConfigMaps it renders from NetBox',
+  },
+  {
+    rule: PolicyRule.SERVICE_ACCOUNT_TOKEN,
+    kind: 'Prometheus',
+    namespace: 'helios-storage',
+    name: 'helios',
+    field: 'spec.automountServiceAccountToken',
+    reason: 'Prometheus discovers the pods, services and endpoints of ServiceMonitors, PodMonitors and Probes through the API',
+  },
+];

@@ -3,28 +3,7 @@ import { HELIOS_NAMESPACES } from '../../constructs/platform/namespaces.js';
 import { isPinnedImage } from '../../constructs/platform/security.js';
 import type { KubeObject, ManifestFile } from '../manifests.js';
 import { POLICY_EXCEPTIONS, type PolicyException } from './exceptions.js';
-
-/** The rules of the Helios policy. Each finding names one. */
-export enum PolicyRule {
-  /** Pod Security Standard "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards). */
-  POD_SECURITY = 'pod-security',
-  /** Containers run with a read-only root filesystem; writable paths are explicit volumes. */
-  READ_ONLY_ROOT = 'read-only-root',
-  /** Every container states CPU and memory requests and limits. */
-  RESOURCES = 'resources',
-  /** Every long-running container has readiness and liveness probes (Jobs run to completion and have none). */
-  PROBES = 'probes',
-  /** Every image names a version: a tag other than latest, or a digest. */
-  PINNED_IMAGE = 'pinned-image',
-  /** Every workload and its pods carry the Helios labels (name, component, part-of, cluster, site). */
-  WORKLOAD_LABELS = 'workload-labels',
-  /** No Secret carries data: credentials come from the secret store through ExternalSecrets. */
-  SECRET_DATA = 'secret-data',
-  /** No ConfigMap holds a credential. */
-  CONFIGMAP_CREDENTIAL = 'configmap-credential',
-  /** Every Helios namespace has a default-deny NetworkPolicy for ingress and egress. */
-  NAMESPACE_DEFAULT_DENY = 'namespace-default-deny',
-}
+import { PolicyRule } from './rules.js';
 
 export interface PolicyFinding {
   readonly rule: PolicyRule;
@@ -71,6 +50,30 @@ function podTemplates(o: any): PodTemplate[] {
   }
 }
 
+/**
+ * Pod specs inside operators' custom resources: the operator builds the pod from them, so
+ * whether it mounts a token is decided here too. Their containers are partial (merged into
+ * the operator's own), so only the token is checked.
+ */
+function operatorPodSpecs(o: any): Array<{ path: string; spec: any }> {
+  switch (o.kind) {
+    case 'Prometheus':
+    case 'Alertmanager':
+      return [{ path: 'spec', spec: o.spec ?? {} }];
+    case 'ClickHouseInstallation':
+    case 'ClickHouseKeeperInstallation':
+      return (o.spec?.templates?.podTemplates ?? []).map((t: any, i: number) => ({ path: `spec.templates.podTemplates[${i}].spec`, spec: t.spec ?? {} }));
+    default:
+      return [];
+  }
+}
+
+function checkToken(spec: any, path: string, report: Report): void {
+  if (spec.automountServiceAccountToken !== false) {
+    report(PolicyRule.SERVICE_ACCOUNT_TOKEN, `${path}.automountServiceAccountToken`, 'must be false: a pod that does not call the Kubernetes API needs no token (one that does is a policy exception, with its reason)');
+  }
+}
+
 const ALLOWED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 /** Sysctls Pod Security allows ("safe" set, Kubernetes 1.29+). */
 const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
@@ -78,7 +81,18 @@ const CREDENTIAL_KEY = /(password|passwd|secret|token|api[_-]?key|routing[_-]?ke
 /** A YAML or INI line that assigns a literal (not an environment reference or file path) to a credential key. */
 const CREDENTIAL_LINE = /^\s*-?\s*"?([A-Za-z_.-]*(password|passwd|secret_key|secret|token|api_key|routing_key|community))"?\s*[:=]\s*"?([^"\s#][^"#]*?)"?\s*$/im;
 
+/** A URL whose authority starts with user info: `scheme://user[:password]@`. */
+const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"`]+)@([^\s/?#'"`]*)/gi;
+
 type Report = (rule: PolicyRule, field: string, message: string) => void;
+
+/** Reports each URL in `text` that embeds credentials; the message shows the URL with its user info masked. */
+function checkUrls(text: string, field: string, report: Report): void {
+  for (const m of text.matchAll(URL_WITH_USERINFO)) {
+    const kind = m[2].includes(':') ? 'a user name and password' : 'a user name';
+    report(PolicyRule.URL_CREDENTIAL, field, `URL "${m[1]}***@${m[3]}" embeds ${kind}; pass credentials from a Secret (an environment variable or a mounted file), never in the URL`);
+  }
+}
 
 function checkContainer(c: any, field: string, pod: any, template: PodTemplate, report: Report): void {
   const sc = c.securityContext ?? {};
@@ -104,7 +118,13 @@ function checkContainer(c: any, field: string, pod: any, template: PodTemplate, 
       if (c.resources?.[kind]?.[res] === undefined) report(PolicyRule.RESOURCES, `${field}.resources.${kind}.${res}`, 'is required');
     }
   }
-  if (!isPinnedImage(String(c.image ?? ''))) report(PolicyRule.PINNED_IMAGE, `${field}.image`, `"${c.image ?? ''}" is not pinned (repository:tag other than latest, or @sha256:digest)`);
+  if (!isPinnedImage(String(c.image ?? ''))) report(PolicyRule.PINNED_IMAGE, `${field}.image`, `"${c.image ?? ''}" is not pinned (repository:tag with a tag other than latest in any case, or @sha256:digest)`);
+  (c.env ?? []).forEach((e: any, i: number) => {
+    if (typeof e.value === 'string') checkUrls(e.value, `${field}.env[${i}].value`, report);
+  });
+  for (const list of ['command', 'args']) {
+    (c[list] ?? []).forEach((a: unknown, i: number) => checkUrls(String(a), `${field}.${list}[${i}]`, report));
+  }
   if (template.longRunning && !field.includes('initContainers')) {
     if (!c.readinessProbe) report(PolicyRule.PROBES, `${field}.readinessProbe`, 'is required');
     if (!c.livenessProbe) report(PolicyRule.PROBES, `${field}.livenessProbe`, 'is required');
@@ -127,6 +147,7 @@ function checkPodTemplate(o: any, t: PodTemplate, report: Report): void {
   for (const list of ['initContainers', 'containers']) {
     (spec[list] ?? []).forEach((c: any, i: number) => checkContainer(c, at(`spec.${list}[${i}]`), spec, t, report));
   }
+  checkToken(spec, at('spec'), report);
   const missingPodLabels = REQUIRED_WORKLOAD_LABELS.filter((l) => !t.metadata?.labels?.[l]);
   if (missingPodLabels.length) report(PolicyRule.WORKLOAD_LABELS, at('metadata.labels'), `missing ${missingPodLabels.join(', ')}`);
   const missing = REQUIRED_WORKLOAD_LABELS.filter((l) => !o.metadata?.labels?.[l]);
@@ -146,6 +167,7 @@ function checkSecret(o: any, report: Report): void {
 
 function checkConfigMap(o: any, report: Report): void {
   for (const [key, value] of Object.entries<string>(o.data ?? {})) {
+    checkUrls(String(value), `data.${key}`, report);
     if (CREDENTIAL_KEY.test(key)) report(PolicyRule.CONFIGMAP_CREDENTIAL, `data.${key}`, 'a key named like a credential does not belong in a ConfigMap; use an ExternalSecret');
     const m = CREDENTIAL_LINE.exec(String(value));
     if (m && !/^(\$\{|\$\(|\/|<)/.test(m[3]) && !/_file$|_path$|Ref$/i.test(m[1])) {
@@ -186,6 +208,7 @@ export function checkPolicy(files: readonly ManifestFile[], exceptions: readonly
       if (o.kind === 'Secret') checkSecret(o, report);
       if (o.kind === 'ConfigMap') checkConfigMap(o, report);
       for (const t of podTemplates(o)) checkPodTemplate(o, t, report);
+      for (const p of operatorPodSpecs(o)) checkToken(p.spec, p.path, report);
     }
   }
   for (const ns of [...namespaces].sort()) {

@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
+import { netboxPeer } from '../../constructs/flows/flow-enricher.js';
+import { KAFKA_VERSION } from '../../constructs/flows/kafka-cluster.js';
 import {
-  ClickHouse, ClickHouseKeeper, FlowEnricher, FlowStack, FlowTopic, Goflow2, KafkaCluster, KAFKA_VERSION, netboxPeer, PlatformBase,
+  ClickHouse, ClickHouseKeeper, FlowEnricher, FlowStack, FlowTopic, Goflow2, KafkaCluster, PlatformBase,
 } from '../../constructs/index.js';
 import { loadConfig } from '../../services/flow-enricher/src/config.js';
 import { loadMigrateConfig, parseMigrations, renderMigration, splitStatements } from '../../services/flow-enricher/src/migrate/index.js';

@@ -1,9 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  FlowPeer, HELIOS_NAMESPACES, HeliosNamespace, PlatformBase, Protocol, TAXONOMY_LABELS,
-  isPinnedImage, resolveImage, ScalableKind, secureContainer, httpProbe, type WorkloadRef,
+  FlowPeer, HeliosNamespace, PlatformBase, Protocol, ScalableKind, type WorkloadRef,
 } from '../../constructs/index.js';
+import { resolveImage } from '../../constructs/platform/images.js';
+import { HELIOS_NAMESPACES } from '../../constructs/platform/namespaces.js';
+import { isPinnedImage, secureContainer, httpProbe } from '../../constructs/platform/security.js';
+import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
 
 function platform(props: Partial<ConstructorParameters<typeof PlatformBase>[2]> = {}): { chart: Chart; platform: PlatformBase } {
   const chart = Testing.chart();

@@ -3,7 +3,8 @@ import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { TIER_NAMES } from '../../src/config/tiers.js';
 import { readManifestTree, type KubeObject, type ManifestFile } from '../../src/manifests.js';
 import { POLICY_EXCEPTIONS, type PolicyException } from '../../src/policy/exceptions.js';
-import { checkPolicy, formatFinding, PolicyRule } from '../../src/policy/policy.js';
+import { checkPolicy, formatFinding } from '../../src/policy/policy.js';
+import { PolicyRule } from '../../src/policy/rules.js';
 import { synthesize } from '../../src/synth.js';
 import { EXAMPLES } from '../helpers.js';
 import { REPO_ROOT } from '../shared.js';
@@ -76,6 +77,7 @@ function deployment(container: Record<string, unknown>, replicas: unknown = 1): 
         metadata: { labels },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          automountServiceAccountToken: false,
           containers: [{
             name: 'agent',
             image: 'quay.io/example/agent:1.2.3',
@@ -149,6 +151,73 @@ describe('the validator rejects broken objects and says what is wrong where', ()
     expect(checkPolicy(file(cm)).map(formatFinding)).toEqual([
       'dc1/helios-collection/probe-agent.yaml: ConfigMap helios-collection/snmp: data.snmp.yml: line "password: hunter2" assigns a literal credential; read it from an environment variable or a mounted Secret [configmap-credential]',
     ]);
+  });
+
+  it('an image tagged latest in any case', () => {
+    expect(checkPolicy(file(deployment({ image: 'quay.io/example/agent:Latest' }))).map(formatFinding)).toEqual([
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].image: "quay.io/example/agent:Latest" is not pinned (repository:tag with a tag other than latest in any case, or @sha256:digest) [pinned-image]',
+    ]);
+    expect(checkPolicy(file(deployment({ image: 'quay.io/example/agent:LATEST' })))[0]?.rule).toBe(PolicyRule.PINNED_IMAGE);
+    expect(checkPolicy(file(deployment({ image: 'quay.io/example/agent:latest-1.2' })))).toEqual([]);
+  });
+
+  it('credentials in a URL of an environment variable, an argument or a command', () => {
+    const bad = deployment({
+      env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'NETBOX_URL', value: 'https://helios:s3cret@netbox.example.net/api' }],
+      args: ['--listen=:8080', '--kafka=kafka://flows@kafka.helios-flows.svc:9092'],
+      command: ['agent', 'https://netbox.example.net', 'ops@example.net'],
+    });
+    expect(checkPolicy(file(bad)).map(formatFinding)).toEqual([
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].env[1].value: URL "https://***@netbox.example.net" embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.containers[0].args[1]: URL "kafka://***@kafka.helios-flows.svc:9092" embeds a user name; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+    ]);
+    const leaked = JSON.stringify(checkPolicy(file(bad)));
+    expect(leaked).not.toContain('s3cret');
+  });
+
+  it('credentials in a URL in a ConfigMap', () => {
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'datasources', namespace: 'helios-collection', labels },
+      data: {
+        'datasources.yaml': 'datasources:\n  - name: thanos\n    url: http://thanos-query:9090\n  - name: flows\n    url: "clickhouse://grafana:hunter2@clickhouse.helios-flows.svc:9000/flows"\n',
+        'receivers.yaml': 'email_configs:\n  - to: noc@example.net\n',
+      },
+    };
+    expect(checkPolicy(file(cm)).map(formatFinding)).toEqual([
+      'dc1/helios-collection/probe-agent.yaml: ConfigMap helios-collection/datasources: data.datasources.yaml: URL "clickhouse://***@clickhouse.helios-flows.svc:9000" embeds a user name and password; pass credentials from a Secret (an environment variable or a mounted file), never in the URL [url-credential]',
+    ]);
+  });
+
+  it('a pod that mounts a service-account token without calling the Kubernetes API', () => {
+    const pod = deployment({});
+    delete (pod.spec as any).template.spec.automountServiceAccountToken;
+    expect(checkPolicy(file(pod)).map(formatFinding)).toEqual([
+      'dc1/helios-collection/probe-agent.yaml: Deployment helios-collection/probe-agent: spec.template.spec.automountServiceAccountToken: must be false: a pod that does not call the Kubernetes API needs no token (one that does is a policy exception, with its reason) [service-account-token]',
+    ]);
+    const alertmanager: KubeObject = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'Alertmanager',
+      metadata: { name: 'helios', namespace: 'helios-visualization', labels },
+      spec: { replicas: 2, automountServiceAccountToken: true },
+    };
+    expect(checkPolicy(file(alertmanager)).map(formatFinding)).toEqual([
+      'dc1/helios-collection/probe-agent.yaml: Alertmanager helios-visualization/helios: spec.automountServiceAccountToken: must be false: a pod that does not call the Kubernetes API needs no token (one that does is a policy exception, with its reason) [service-account-token]',
+    ]);
+  });
+
+  it('lets exactly the pods that call the Kubernetes API mount a token, each listed with its reason', () => {
+    const [, files] = outputs[0];
+    const withoutExceptions = checkPolicy(files, []);
+    expect(withoutExceptions.map((f) => `${f.object} ${f.field} [${f.rule}]`)).toEqual([
+      'StatefulSet helios-collection/gnmic spec.template.spec.automountServiceAccountToken [service-account-token]',
+      'CronJob helios-integration/target-generator spec.jobTemplate.spec.template.spec.automountServiceAccountToken [service-account-token]',
+      'Prometheus helios-storage/helios spec.automountServiceAccountToken [service-account-token]',
+    ]);
+    const tokenExceptions = POLICY_EXCEPTIONS.filter((e) => e.rule === PolicyRule.SERVICE_ACCOUNT_TOKEN);
+    expect(tokenExceptions.map((e) => `${e.kind} ${e.namespace}/${e.name}`).sort()).toEqual(withoutExceptions.map((f) => f.object).sort());
+    for (const e of tokenExceptions) expect(e.reason.length).toBeGreaterThan(20);
   });
 
   it('an object of a kind no schema knows', () => {

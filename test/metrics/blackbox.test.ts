@@ -3,7 +3,8 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { parse, stringify } from 'yaml';
 import { forTest, operatorScrapeJob, parseExposition, withTargetLabels } from './collection-support.js';
 import { clusterObjects, find, oneCluster } from './support.js';
-import { BLACKBOX_MODULES, TAXONOMY_LABELS } from '../../constructs/index.js';
+import { BLACKBOX_MODULES } from '../../constructs/platform/targets.js';
+import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
 import { promTargets, scratch, startBlackboxExporter, writeScratch } from '../peers/harness/network-peers.js';
 
 const objects = clusterObjects(oneCluster({ tier: 'medium' }));

@@ -1,6 +1,8 @@
 import { Testing } from 'cdk8s';
 import { all, clusterObjects } from './support.js';
-import { ALL_PROTOCOLS, FlowPeer, HELIOS_NAMESPACES, PlatformBase } from '../../constructs/index.js';
+import { FlowPeer, PlatformBase } from '../../constructs/index.js';
+import { HELIOS_NAMESPACES } from '../../constructs/platform/namespaces.js';
+import { ALL_PROTOCOLS } from '../../constructs/platform/network.js';
 
 /**
  * The network a cluster allows, computed from the synthesized NetworkPolicy objects

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { all, clusterObjects, find, oneCluster, parseYaml } from './support.js';
-import { GNMI_METRICS } from '../../constructs/index.js';
+import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TARGETS_MOUNT_PATH } from '../../constructs/index.js';
+import { TARGETS_MOUNT_PATH } from '../../constructs/platform/targets.js';
 
 /**
  * Prometheus's `hashmod` relabel action, reimplemented (model/relabel/relabel.go,

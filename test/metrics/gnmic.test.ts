@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseExposition, type Sample } from './collection-support.js';
 import { clusterObjects, find, oneCluster } from './support.js';
-import {
-  GNMI_METRICS, GNMIC_CLUSTER_NAME, GNMIC_TARGET_NAME_MAX, TAXONOMY_LABELS, TARGETS_MOUNT_PATH, gnmicTargetNameProblem,
-} from '../../constructs/index.js';
+import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
+import { GNMIC_CLUSTER_NAME, GNMIC_TARGET_NAME_MAX, TARGETS_MOUNT_PATH, gnmicTargetNameProblem } from '../../constructs/platform/targets.js';
+import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
 import { scratch, startGnmiTarget, startGnmicCollector, writeScratch } from '../peers/harness/network-peers.js';
 import { peerData } from '../peers/harness/paths.js';
 import { freePort, PeerProcess, waitFor } from '../peers/harness/process.js';

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { clusterObjects, find, oneCluster, parseYaml } from './support.js';
-import { MetricsStack, PlatformBase, roleAttributePath, type IFlowStore, type MetricsStackProps } from '../../constructs/index.js';
+import { MetricsStack, PlatformBase, type IFlowStore, type MetricsStackProps } from '../../constructs/index.js';
+import { roleAttributePath } from '../../constructs/metrics/grafana.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { TIERS } from '../../src/config/tiers.js';
 import { planCluster } from '../../src/plan.js';

@@ -1,6 +1,9 @@
 import { Testing } from 'cdk8s';
 import { all, clusterObjects, find, oneCluster } from './support.js';
-import { PlatformBase, PROMETHEUS_TARGET_SETS, SCRAPE_OBJECT_SELECTOR, TARGETS_MOUNT_PATH, targetConfigMapName, TARGET_SHARDS_MAX, HELIOS_NAMESPACES } from '../../constructs/index.js';
+import { PlatformBase } from '../../constructs/index.js';
+import { PROMETHEUS_TARGET_SETS, SCRAPE_OBJECT_SELECTOR } from '../../constructs/metrics/prometheus.js';
+import { HELIOS_NAMESPACES } from '../../constructs/platform/namespaces.js';
+import { TARGETS_MOUNT_PATH, targetConfigMapName, TARGET_SHARDS_MAX } from '../../constructs/platform/targets.js';
 import { TIER_NAMES, TIERS } from '../../src/config/tiers.js';
 
 const objects = clusterObjects(oneCluster({ tier: 'large' }));

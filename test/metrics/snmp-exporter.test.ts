@@ -1,7 +1,8 @@
 import { parse, stringify } from 'yaml';
 import { forTest, operatorScrapeJob, parseExposition, withTargetLabels, type Sample } from './collection-support.js';
 import { clusterObjects, find, oneCluster, renderExternalSecret } from './support.js';
-import { SNMP_AUTHS, SNMP_MODULES, TAXONOMY_LABELS } from '../../constructs/index.js';
+import { SNMP_AUTHS, SNMP_MODULES } from '../../constructs/platform/targets.js';
+import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
 import { promTargets, scratch, startSnmpd, startSnmpExporter, writeScratch, type PromTarget } from '../peers/harness/network-peers.js';
 
 /** Large tier: four Prometheus shards. */
