@@ -61,7 +61,7 @@ describe('every synthesized object, server-side applied to a real kube-apiserver
     const files = readManifestTree(root);
     const total = files.reduce((n, f) => n + f.objects.length, 0);
     // Namespaced objects can only be dry-run into namespaces that exist.
-    for (const cluster of readdirSync(root)) {
+    for (const cluster of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
       const ns = kube.kubectl(['apply', '--server-side', '--field-manager=helios', '-f', join(root, cluster, 'cluster', 'helios-namespaces.yaml')]);
       expect(ns.stderr).toBe('');
     }
