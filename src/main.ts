@@ -37,7 +37,8 @@ function main(argv: string[]): number {
   const out = args.out ?? 'dist';
   try {
     const config = loadConfig(args.config);
-    const { files, rendered } = synthesize(config);
+    const { files, rendered, warnings } = synthesize(config);
+    for (const w of warnings) console.error(`helios: warning: ${w}`);
     const findings = checkPolicy(files);
     if (findings.length > 0) {
       console.error(`helios: ${findings.length} policy violation(s); ${out}/ is unchanged:\n${findings.map(formatFinding).join('\n')}`);

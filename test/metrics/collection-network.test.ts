@@ -17,7 +17,7 @@ const objects = clusterObjects(`clusters:
     storage: { topology: single-dc-minio }
     managementNetworks: [${MANAGEMENT.join(', ')}]
     kubernetesApiNetworks: [172.20.0.1/32]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `);
 const policies = all(objects, 'NetworkPolicy');
 
