@@ -47,7 +47,8 @@ function main(argv: string[]): number {
     checkOutputFolder(out, path === undefined ? [] : [path]);
     for (const line of recoverInterruptedSwap(out)) console.error(`helios: ${line}`);
     const config = loadConfig(path);
-    const { files, rendered } = synthesize(config);
+    const { files, rendered, warnings } = synthesize(config);
+    for (const w of warnings) console.error(`helios: warning: ${w}`);
     const findings = checkPolicy(files);
     if (findings.length > 0) {
       console.error(`helios: ${findings.length} policy violation(s); ${out}/ is unchanged:\n${findings.map(formatFinding).join('\n')}`);

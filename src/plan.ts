@@ -1,8 +1,10 @@
+import { isAnyNetwork } from './config/load.js';
 import type { ClusterConfig } from './config/schema.js';
 import { TIERS } from './config/tiers.js';
 import type { AutomationStackProps } from '../constructs/automation/automation-stack.js';
 import { TargetGeneratorMode } from '../constructs/automation/target-generator.js';
 import type { FlowStackProps } from '../constructs/flows/flow-stack.js';
+import { hasPeopleReceiver } from '../constructs/metrics/alertmanager.js';
 import type { MetricsStackProps } from '../constructs/metrics/metrics-stack.js';
 import { StorageTopology } from '../constructs/metrics/object-store.js';
 import type { PlatformBaseProps } from '../constructs/platform/platform-base.js';
@@ -21,6 +23,53 @@ export interface ClusterPlan {
   readonly flows?: Omit<FlowStackProps, 'platform'>;
   /** The AutomationStack's props, when the cluster runs it. */
   readonly automation?: Omit<AutomationStackProps, 'platform'>;
+}
+
+/** Something a config allows but should not keep: synth succeeds and says it. */
+export interface ConfigWarning {
+  /** The setting, as a path in the cluster's entry (`alerting`, `kubernetesApiNetworks`). */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** What a cluster's config leaves open or unseen, in the network engineer's words. */
+export function clusterWarnings(cluster: ClusterConfig): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const { alerting, stacks } = cluster;
+  if (stacks.metrics && !hasPeopleReceiver(alerting)) {
+    warnings.push({
+      path: 'alerting',
+      message: 'no receiver is set, so alerts reach no one: critical device alerts such as DeviceUnreachable and BGPSessionDown'
+        + ' are dropped silently (Alertmanager shows AlertsHaveNoReceiver); set alerting.pagerduty, alerting.slack or alerting.email',
+    });
+  } else if (stacks.metrics && !alerting.slack && !alerting.email) {
+    warnings.push({
+      path: 'alerting',
+      message: 'only pagerduty is set, so warning and info alerts reach no one; set alerting.slack or alerting.email',
+    });
+  }
+  const apiCallers = [
+    ...(stacks.metrics ? ['Prometheus', 'gnmic'] : []),
+    ...(stacks.flows ? ['the Kafka entity operator'] : []),
+    ...(stacks.automation ? ['the Target Generator'] : []),
+  ];
+  const anyApi = cluster.kubernetesApiNetworks.filter(isAnyNetwork);
+  if (apiCallers.length > 0 && anyApi.length > 0) {
+    warnings.push({
+      path: 'kubernetesApiNetworks',
+      message: `is ${anyApi.join(', ')}, so ${apiCallers.slice(0, -1).join(', ')}${apiCallers.length > 1 ? ' and ' : ''}${apiCallers[apiCallers.length - 1]} may open ports 443 and 6443 to any address;`
+        + ' list the API server\'s endpoint addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)',
+    });
+  }
+  const anyManagement = cluster.managementNetworks.filter(isAnyNetwork);
+  if (anyManagement.length > 0) {
+    warnings.push({
+      path: 'managementNetworks',
+      message: `includes ${anyManagement.join(', ')} (allowAnyManagementNetwork: true): the collectors may connect to any address`
+        + ' and any address may send flows to goflow2',
+    });
+  }
+  return warnings;
 }
 
 export function planCluster(cluster: ClusterConfig): ClusterPlan {

@@ -2,13 +2,15 @@ import { App } from 'cdk8s';
 import { ClusterChart } from './app.js';
 import type { HeliosConfig } from './config/load.js';
 import { layoutCluster, renderYaml, type KubeObject, type ManifestFile } from './manifests.js';
-import { planCluster } from './plan.js';
+import { clusterWarnings, planCluster } from './plan.js';
 
 export interface SynthOutput {
   /** Files per cluster, in path order. */
   readonly files: readonly ManifestFile[];
   /** The bytes of each file, keyed by path relative to the output folder. */
   readonly rendered: ReadonlyMap<string, string>;
+  /** What the config leaves open, each as `<file>: clusters[i].<path>: <message>`; synth succeeds regardless. */
+  readonly warnings: readonly string[];
 }
 
 /** Builds every cluster of a config in memory; writes nothing. */
@@ -17,5 +19,7 @@ export function synthesize(config: HeliosConfig): SynthOutput {
   const charts = config.clusters.map((cluster) => new ClusterChart(app, planCluster(cluster)));
   const files = charts.flatMap((chart) => layoutCluster(chart.node.id, chart.toJson() as KubeObject[]));
   const rendered = new Map(files.map((f) => [f.path, renderYaml(f.objects)]));
-  return { files, rendered };
+  const warnings = config.clusters.flatMap((cluster, i) => clusterWarnings(cluster)
+    .map((w) => `${config.source}: clusters[${i}].${w.path}: ${w.message}`));
+  return { files, rendered, warnings };
 }

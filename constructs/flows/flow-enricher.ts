@@ -4,6 +4,7 @@ import { FlowTopic, type KafkaCluster } from './kafka-cluster.js';
 import { FLOWS_RUNBOOKS } from './runbooks.js';
 import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com.js';
 import { AlertRules, Severity } from '../metrics/rules.js';
+import { CLUSTER_DOMAIN } from '../metrics/thanos.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type FlowPort, type WorkloadRef } from '../platform/network.js';
 import { ScalableKind, type ComponentIdentity, type PlatformBase, type SecretReference } from '../platform/platform-base.js';
@@ -34,7 +35,10 @@ export interface NetBoxEndpoint {
   readonly url: string;
   /** The API token in the secret store. */
   readonly token: SecretReference;
-  /** Where NetBox's addresses are when it runs outside the cluster. @default ["0.0.0.0/0"] */
+  /**
+   * Where NetBox's addresses are; required when the URL is outside the cluster.
+   * @default - none: the URL must be an in-cluster Service
+   */
   readonly networks?: readonly string[];
 }
 
@@ -44,10 +48,25 @@ export interface MaxMindAccount {
   readonly licenseKey: SecretReference;
 }
 
+/** `<service>.<namespace>.svc`, optionally followed by the cluster domain and a final dot. */
+const SERVICE_HOST = new RegExp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\\.svc(\\.${CLUSTER_DOMAIN.replace(/\./g, '\\.')})?\\.?$`);
+
+/** The namespace of NetBox's in-cluster Service when the URL names one, else undefined. */
+export function netboxNamespace(url: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  return SERVICE_HOST.exec(host)?.[2];
+}
+
 /**
  * The peer and ports a NetBox client needs. An in-cluster URL (`<service>.<namespace>.svc…`)
- * opens its namespace, on the URL's port and on NetBox's own 8080 (policies see the
- * pod's port, behind the Service); any other URL opens `networks` on the URL's port.
+ * opens its namespace by selector, on the URL's port and on NetBox's own 8080 (policies
+ * see the pod's port, behind the Service); any other URL opens `networks`, which it
+ * then requires, on the URL's port.
  */
 export function netboxPeer(netbox: NetBoxEndpoint): { readonly peer: FlowPeer; readonly ports: FlowPort[] } {
   let url: URL;
@@ -58,12 +77,15 @@ export function netboxPeer(netbox: NetBoxEndpoint): { readonly peer: FlowPeer; r
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`netbox.url: "${netbox.url}" is not an http:// or https:// URL`);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.|$)/.exec(url.hostname);
-  if (inCluster) {
+  const namespace = netboxNamespace(netbox.url);
+  if (namespace) {
     const ports = [...new Set([port, NETBOX_POD_PORT])].sort((a, b) => a - b).map((p) => ({ port: p }));
-    return { peer: FlowPeer.namespace(inCluster[1]), ports };
+    return { peer: FlowPeer.namespace(namespace), ports };
   }
-  return { peer: FlowPeer.networks('netbox', netbox.networks ?? ['0.0.0.0/0']), ports: [{ port }] };
+  if (!netbox.networks?.length) {
+    throw new Error(`netbox.networks: required because netbox.url "${netbox.url}" is outside the cluster; list the networks NetBox's addresses are in`);
+  }
+  return { peer: FlowPeer.networks('netbox', netbox.networks), ports: [{ port }] };
 }
 
 export interface FlowEnricherProps {

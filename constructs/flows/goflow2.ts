@@ -20,7 +20,7 @@ const KAFKA_CA_DIR = '/etc/kafka-ca';
 export interface Goflow2Props {
   readonly platform: PlatformBase;
   readonly kafka: KafkaCluster;
-  /** The networks exporters send flows from: the management networks. */
+  /** The networks exporters send flows from: the management networks (the NetworkPolicy and the LoadBalancer's source ranges). */
   readonly exporterNetworks: readonly string[];
   readonly replicasMin: number;
   readonly replicasMax: number;
@@ -43,7 +43,8 @@ export interface Goflow2Props {
  * keeps in memory (NetFlow v9/IPFIX templates per exporter) is re-sent by every
  * exporter every few minutes. The LoadBalancer Service keeps the exporters'
  * source addresses (`externalTrafficPolicy: Local`): the sampler address in each
- * flow, and the NetworkPolicy that admits only the management networks, depend on it.
+ * flow, and the NetworkPolicy that admits only the management networks, depend on it;
+ * the load balancer itself admits only the same networks (`loadBalancerSourceRanges`).
  */
 export class Goflow2 extends Construct {
   public readonly workload: WorkloadRef;
@@ -138,6 +139,8 @@ export class Goflow2 extends Construct {
         type: 'LoadBalancer',
         // Only nodes running a goflow2 pod take traffic, and the packet keeps the exporter's address.
         externalTrafficPolicy: 'Local',
+        // The cloud load balancer's own filter, before the NetworkPolicy: only the exporters' networks.
+        loadBalancerSourceRanges: [...props.exporterNetworks],
         selector,
         ports: [
           { name: 'netflow', port: this.netflowPort, targetPort: k8s.IntOrString.fromString('netflow'), protocol: Protocol.UDP },

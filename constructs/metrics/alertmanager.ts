@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { endpointPort } from './object-store.js';
-import { Severity } from './rules.js';
+import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { secretField, yamlSecretTemplate } from './secret-template.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { CLUSTER_DOMAIN } from './thanos.js';
@@ -31,6 +31,18 @@ export interface AlertReceivers {
   readonly slack?: { readonly apiUrl: SecretReference; readonly channel: string };
   /** Info alerts go by email. @default - info alerts go to the default receiver */
   readonly email?: EmailReceiver;
+  /**
+   * The dead man's switch (healthchecks.io, Dead Man's Snitch, PagerDuty's heartbeat...):
+   * an https:// webhook URL (port 443) that receives the always-firing Watchdog every
+   * minute and alerts you when it stops hearing it.
+   * @default - Watchdog goes to the "null" receiver: nothing notices a dead alert path
+   */
+  readonly deadMansSwitch?: { readonly url: SecretReference };
+}
+
+/** True when some alert reaches a person: at least one of PagerDuty, Slack and email is configured. */
+export function hasPeopleReceiver(receivers: AlertReceivers): boolean {
+  return Boolean(receivers.pagerduty || receivers.slack || receivers.email);
 }
 
 /** The receivers of the routing tree; amtool tests route to these names. */
@@ -40,6 +52,50 @@ export enum Receiver {
   EMAIL = 'email',
   /** Alerts of no known severity, and severities whose channel is not configured: the non-paging channels. */
   DEFAULT = 'default',
+  /** Watchdog, when a dead man's switch is configured. */
+  DEAD_MANS_SWITCH = 'deadmansswitch',
+  /** Watchdog without a dead man's switch: a receiver without integrations, so no person gets the heartbeat. */
+  NULL = 'null',
+}
+
+/** The always-firing heartbeat of the alert path (Prometheus → Alertmanager → the dead man's switch). */
+export const WATCHDOG = 'Watchdog';
+/** Fires while no alert reaches a person. */
+export const ALERTS_HAVE_NO_RECEIVER = 'AlertsHaveNoReceiver';
+/** The dead man's switch hears Watchdog this often; configure it to alert after a few missed beats. */
+const HEARTBEAT_INTERVAL = '1m';
+
+/**
+ * The alerts about alerting itself. Watchdog always fires, as kube-prometheus's does:
+ * its notifications reaching the dead man's switch every minute prove that Prometheus
+ * evaluates rules, reaches Alertmanager and Alertmanager reaches the outside.
+ * AlertsHaveNoReceiver fires, only while no receiver is configured, so Alertmanager's
+ * and Grafana's alert lists say why nobody was told.
+ */
+export function alertingRuleGroups(receivers: AlertReceivers): RuleGroup[] {
+  return [{
+    name: 'helios-alerting',
+    alerts: [
+      {
+        alert: WATCHDOG,
+        expr: 'vector(1)',
+        severity: Severity.NONE,
+        summary: 'The alert path works: this alert always fires',
+        description: 'Watchdog fires all the time on purpose. Alertmanager sends it every minute to the dead man\'s switch'
+          + ' (alerting.deadMansSwitch), which alerts you when the beats stop: then Prometheus, Alertmanager or the'
+          + ' way out of the cluster is broken, and no other alert can reach you either. Never silence it.',
+      },
+      ...(hasPeopleReceiver(receivers) ? [] : [{
+        alert: ALERTS_HAVE_NO_RECEIVER,
+        expr: 'vector(1)',
+        severity: Severity.INFO,
+        summary: 'Alerts reach no one: Alertmanager has no receiver',
+        description: 'The cluster was synthesized without alerting.pagerduty, alerting.slack or alerting.email, so every'
+          + ' alert, critical device alerts included, stays in Alertmanager and notifies nobody. Configure at least one'
+          + ' receiver in helios.yaml and apply the new output; this alert then disappears.',
+      }]),
+    ],
+  }];
 }
 
 /** Labels that tell one alert's object from another's: inhibition applies within the same one. */
@@ -47,10 +103,12 @@ const SAME_ALERT = ['alertname', 'site', 'device'];
 
 /**
  * Alertmanager's configuration as an ESO template (the PagerDuty routing key, the
- * Slack webhook URL and the SMTP password are placeholders), with the secret-store
- * reference of each placeholder. critical → PagerDuty, warning → Slack, info → email,
- * anything else → the default receiver; a critical alert inhibits the warning and
- * info alerts of the same alert name, site and device, a warning its info alerts.
+ * Slack webhook URL, the SMTP password and the dead man's switch URL are
+ * placeholders), with the secret-store reference of each placeholder. Watchdog →
+ * the dead man's switch (or the null receiver), critical → PagerDuty, warning →
+ * Slack, info → email, anything else → the default receiver; a critical alert
+ * inhibits the warning and info alerts of the same alert name, site and device, a
+ * warning its info alerts.
  */
 export interface AlertmanagerConfigTemplate {
   readonly text: string;
@@ -78,7 +136,15 @@ export function alertmanagerConfigTemplate(receivers: AlertReceivers): Alertmana
   }
   const slackConfigs = receivers.slack ? [{ channel: receivers.slack.channel, send_resolved: true }] : undefined;
   const emailConfigs = receivers.email ? [{ to: receivers.email.to, send_resolved: true }] : undefined;
-  const routes: object[] = [];
+  const heartbeat = receivers.deadMansSwitch ? Receiver.DEAD_MANS_SWITCH : Receiver.NULL;
+  // First: Watchdog must never fall through to a person's channel.
+  const routes: object[] = [{
+    receiver: heartbeat,
+    matchers: [`alertname="${WATCHDOG}"`],
+    group_wait: '0s',
+    group_interval: HEARTBEAT_INTERVAL,
+    repeat_interval: HEARTBEAT_INTERVAL,
+  }];
   const named: object[] = [];
   if (receivers.pagerduty) {
     data.pagerdutyRoutingKey = receivers.pagerduty.routingKey;
@@ -92,6 +158,12 @@ export function alertmanagerConfigTemplate(receivers: AlertReceivers): Alertmana
   if (emailConfigs) {
     routes.push({ receiver: Receiver.EMAIL, matchers: [`severity="${Severity.INFO}"`], repeat_interval: '24h' });
     named.push({ name: Receiver.EMAIL, email_configs: emailConfigs });
+  }
+  if (receivers.deadMansSwitch) {
+    data.deadMansSwitchUrl = receivers.deadMansSwitch.url;
+    named.push({ name: Receiver.DEAD_MANS_SWITCH, webhook_configs: [{ url: secretField('deadMansSwitchUrl'), send_resolved: false }] });
+  } else {
+    named.push({ name: Receiver.NULL });
   }
   const config = {
     global,
@@ -122,7 +194,7 @@ export interface AlertmanagerProps {
   readonly replicas: number;
   readonly volumeGiB: number;
   readonly resources: ResourceSizing;
-  /** @default - every alert goes to the default receiver, which notifies nobody */
+  /** @default - every alert goes to the default receiver, which notifies nobody, and AlertsHaveNoReceiver fires */
   readonly receivers?: AlertReceivers;
 }
 
@@ -199,9 +271,9 @@ export class Alertmanager extends Construct {
         ports: [{ port: CLUSTER_PORT, protocol: Protocol.TCP }, { port: CLUSTER_PORT, protocol: Protocol.UDP }],
       });
     }
-    if (receivers.pagerduty || receivers.slack) {
+    if (receivers.pagerduty || receivers.slack || receivers.deadMansSwitch) {
       platform.network.allow({
-        description: 'Alertmanager notifies PagerDuty and Slack over HTTPS',
+        description: 'Alertmanager notifies PagerDuty, Slack and the dead man\'s switch over HTTPS',
         from: FlowPeer.workload(this.workload),
         to: FlowPeer.networks('internet', ['0.0.0.0/0']),
         ports: [{ port: 443 }],
@@ -215,6 +287,7 @@ export class Alertmanager extends Construct {
         ports: [{ port: endpointPort(receivers.email.smarthost) }],
       });
     }
+    new AlertRules(this, 'alerts', { platform, owner: OWNER, namespace: NS, groups: alertingRuleGroups(receivers) });
     new SelfMonitoring(this, 'monitoring', {
       platform,
       workload: this.workload,

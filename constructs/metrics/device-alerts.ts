@@ -24,6 +24,9 @@ export const DEVICE_RECORDS = {
   interfaceErrors: 'interface:errors:ratio_rate5m',
 } as const;
 
+/** DeviceRestarted fires for this long after the SNMP agent's restart. */
+const RESTART_WINDOW_SEC = 15 * 60;
+
 /** The hrStorage areas that are a device's RAM (EOS, PAN-OS and other net-snmp agents name them so). */
 const RAM_STORAGE = 'RAM|Physical memory|Real Memory';
 
@@ -132,6 +135,34 @@ export function deviceRuleGroups(): RuleGroup[] {
           description: 'The BGP session of {{ $labels.device }} to {{ $labels.neighbor_neighbor_address }} keeps changing state.'
             + ' Each change withdraws and re-advertises its routes; look for a flapping link, hold-timer expiries or a'
             + ' prefix limit on either side.',
+        },
+      ],
+    },
+    {
+      // Low priority on their own (info, by email): the warnings and critical alerts say whether a change hurts.
+      name: 'device-changes',
+      alerts: [
+        {
+          alert: 'DeviceRestarted',
+          expr: `sysUpTime{job="${SNMP_JOB}"} / 100 < ${RESTART_WINDOW_SEC}`,
+          severity: Severity.INFO,
+          summary: '{{ $labels.device }} restarted {{ $value | humanizeDuration }} ago',
+          description: 'The SNMP agent of {{ $labels.device }} has been up for less than 15 minutes: the device reloaded'
+            + ' (a crash, a power cut, someone\'s reload) or only its agent restarted. Check the device\'s reload reason'
+            + ' (show version, the logs). sysUpTime also wraps to zero after 497 days of uptime, which shows here as a restart.',
+        },
+        {
+          alert: 'InterfaceFlapping',
+          expr: [
+            `changes(ifOperStatus{job="${SNMP_JOB}"}[15m]) > 2`,
+            `changes(${GNMI_METRICS.operStatus}[15m]) > 2`,
+          ].join('\nor\n'),
+          severity: Severity.INFO,
+          summary: '{{ $labels.device }}: {{ with $labels.ifName }}{{ . }}{{ else }}{{ $labels.interface_name }}{{ end }}'
+            + ' changed its operational state {{ $value }} times in 15 minutes',
+          description: 'An interface of {{ $labels.device }} keeps going up and down: a bad cable or optic, a far end that'
+            + ' reloads, or an unstable carrier circuit. Protocols over it (BGP, LACP) and the error rate tell whether it'
+            + ' hurts traffic. SNMP sees only the states at each walk, so flaps between walks are missed; gNMI streams every change.',
         },
       ],
     },

@@ -7,6 +7,8 @@ export enum Severity {
   CRITICAL = 'critical',
   WARNING = 'warning',
   INFO = 'info',
+  /** A heartbeat for a dead man's switch (Watchdog): routed by name, never to a person. */
+  NONE = 'none',
 }
 
 /**

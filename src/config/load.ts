@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT } from './schema.js';
+import { netboxNamespace } from '../../constructs/flows/flow-enricher.js';
 
 /** A config that cannot be synthesized; every problem names the file, the path, the value and what is allowed. */
 export class ConfigError extends Error {
@@ -173,6 +174,11 @@ export function parseConfig(text: string, file: string): HeliosConfig {
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   checkFleet(clusters, report, () => problems.length > 0);
+  // Blame the defaults when the cluster does not set the value itself, as for schema problems.
+  checkNetworks(clusters, (i, inner, message) => {
+    const fromDefaults = valueAt(top.data.clusters[i], inner.slice(0, 1)) === undefined && valueAt(defaults, inner.slice(0, 1)) !== undefined;
+    report(fromDefaults ? ['defaults', ...inner] : ['clusters', i, ...inner], fromDefaults ? `${message} (inherited by clusters[${i}])` : message);
+  });
   if (problems.length > 0) throw new ConfigError(file, problems);
   return { source: file, clusters };
 }
@@ -248,6 +254,34 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
   }
   clusters.forEach((c) => {
     if (c.role.compactor === undefined) (c.role as { compactor?: boolean }).compactor = false;
+  });
+}
+
+/** A network of every address: `0.0.0.0/0` or `::/0` (a valid CIDR with prefix 0 has no other form). */
+export function isAnyNetwork(cidr: string): boolean {
+  return cidr.endsWith('/0');
+}
+
+/** The networks that egress and ingress policies are built from: none may silently open everything. */
+function checkNetworks(clusters: ClusterConfig[], report: (cluster: number, path: Path, message: string) => void): void {
+  clusters.forEach((c, i) => {
+    if (!c.allowAnyManagementNetwork) {
+      c.managementNetworks.forEach((cidr, j) => {
+        if (isAnyNetwork(cidr)) {
+          report(i, ['managementNetworks', j], `"${cidr}" is every address: the collectors could connect anywhere and anyone could send flows to goflow2;`
+            + ' list your management networks, or set allowAnyManagementNetwork: true to accept it');
+        }
+      });
+    }
+    const namespace = netboxNamespace(c.netbox.url);
+    if (namespace && c.netbox.networks) {
+      report(i, ['netbox', 'networks'], `is not used: netbox.url "${c.netbox.url}" is an in-cluster Service, reached by selecting its namespace "${namespace}"; remove netbox.networks`);
+    }
+    // Only the Target Generator and the Flow Enricher call NetBox.
+    if (!namespace && !c.netbox.networks && (c.stacks.flows || c.stacks.automation)) {
+      report(i, ['netbox', 'networks'], `is required because netbox.url "${c.netbox.url}" is outside the cluster (not <service>.<namespace>.svc):`
+        + ' list the networks NetBox\'s addresses are in, such as 198.51.100.0/24, so its clients may reach only them');
+    }
   });
 }
 

@@ -161,6 +161,8 @@ const Alerting = z.strictObject({
     username: z.string().optional(),
     password: SecretRef.optional(),
   }).optional(),
+  /** An https:// webhook on port 443 that hears the always-firing Watchdog every minute and alerts when it stops. */
+  deadMansSwitch: z.strictObject({ url: SecretRef }).optional(),
 });
 
 const Oidc = z.strictObject({
@@ -252,8 +254,8 @@ const Stacks = z.strictObject({
 const NetBox = z.strictObject({
   url: Url,
   token: SecretRef.default({ key: 'helios/netbox', property: 'token' }),
-  /** Where NetBox's addresses are when it runs outside the cluster, for the egress policies of its clients. */
-  networks: z.array(Cidr).min(1).default(['0.0.0.0/0']),
+  /** Where NetBox's addresses are: required when the URL is outside the cluster, refused when it is an in-cluster Service. */
+  networks: z.array(Cidr).min(1).optional(),
 });
 
 /** The flow pipeline's ties to the cluster around it. */
@@ -282,6 +284,8 @@ const clusterSettings = {
   storage: Storage,
   role: Role.default({ globalQuery: false }),
   managementNetworks: z.array(Cidr).min(1, { error: 'must list at least one management network' }),
+  /** Accepts 0.0.0.0/0 or ::/0 in managementNetworks, which is refused otherwise. */
+  allowAnyManagementNetwork: z.boolean().default(false),
   /** Where the Kubernetes API server's endpoints live, for egress policies of components that call it. */
   kubernetesApiNetworks: z.array(Cidr).min(1).default(['0.0.0.0/0']),
   images: Images.default({ tags: {} }),

@@ -21,7 +21,7 @@ describe('the Target Generator\'s permissions, on a real API server', () => {
     tier: small
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `, 'helios.yaml')).files.flatMap((f) => f.objects);
   const ours = (o: KubeObject) => o.metadata.labels?.['app.kubernetes.io/name'] === 'target-generator'
     && ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap'].includes(o.kind);

@@ -16,7 +16,7 @@ const objects: KubeObject[] = synthesize(parseConfig(`clusters:
     tier: medium
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `, 'helios.yaml')).files.flatMap((f) => f.objects);
 
 interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }

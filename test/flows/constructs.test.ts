@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
-import { netboxPeer } from '../../constructs/flows/flow-enricher.js';
+import { netboxNamespace, netboxPeer } from '../../constructs/flows/flow-enricher.js';
 import { KAFKA_VERSION } from '../../constructs/flows/kafka-cluster.js';
 import {
   ClickHouse, ClickHouseKeeper, FlowEnricher, FlowStack, FlowTopic, Goflow2, KafkaCluster, PlatformBase,
@@ -331,6 +331,13 @@ describe('network flows', () => {
     });
   });
 
+  it('has the LoadBalancer itself admit only the management networks, keeping the exporters\' addresses', () => {
+    const service = one(objs, 'Service', 'goflow2').spec;
+    expect(service.type).toBe('LoadBalancer');
+    expect(service.loadBalancerSourceRanges).toEqual(['10.0.0.0/8', '192.168.0.0/16']);
+    expect(service.externalTrafficPolicy).toBe('Local');
+  });
+
   it('lets the clients reach the brokers on the TLS listener and nothing more', () => {
     for (const client of ['goflow2', 'flow-enricher', 'clickhouse']) {
       expect(policy(client).egress).toContainEqual(expect.objectContaining({ ports: [{ port: 9093, protocol: 'TCP' }] }));
@@ -386,6 +393,19 @@ describe('bad input', () => {
       .toThrow('goflow2.netflowPort: 514 is not a port from 1024 to 65535 other than 8080');
     expect(() => new Goflow2(c, 'g2', { platform, kafka: k, exporterNetworks: ['10.0.0.0/8'], ...TIERS.small.goflow2, sflowPort: 2055 }))
       .toThrow('goflow2: netflowPort and sflowPort are both 2055; give each protocol its own port');
+  });
+
+  it('tells an in-cluster NetBox Service from an outside NetBox, which needs its networks', () => {
+    expect(netboxNamespace('http://netbox.netbox.svc.cluster.local')).toBe('netbox');
+    expect(netboxNamespace('https://netbox-web.dcim.svc:8443/api')).toBe('dcim');
+    expect(netboxNamespace('http://netbox.netbox.svc.cluster.local.')).toBe('netbox');
+    // A public name that merely contains ".svc" is outside the cluster.
+    expect(netboxNamespace('https://netbox.corp.svc.example.net')).toBeUndefined();
+    expect(netboxNamespace('https://netbox.example.net')).toBeUndefined();
+    expect(netboxPeer({ url: 'https://netbox-web.dcim.svc:8443', token: { key: 'x' } }).ports).toEqual([{ port: 8080 }, { port: 8443 }]);
+    expect(() => netboxPeer({ url: 'https://netbox.example.net', token: { key: 'x' } }))
+      .toThrow('netbox.networks: required because netbox.url "https://netbox.example.net" is outside the cluster; list the networks NetBox\'s addresses are in');
+    expect(netboxPeer({ url: 'https://netbox.example.net:8443', token: { key: 'x' }, networks: ['198.51.100.0/24'] }).ports).toEqual([{ port: 8443 }]);
   });
 
   it('reports a bad CIDR in netbox.networks against the config file', () => {

@@ -14,7 +14,7 @@ const BAD_TIER = `clusters:
     tier: huge
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `;
 
 function expectSameTree(committed: Map<string, string>, fresh: ReadonlyMap<string, string>, where: string): void {

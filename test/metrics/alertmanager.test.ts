@@ -10,6 +10,7 @@ const receivers = `    alerting:
         smarthost: smtp.example.net:587
         username: helios
         password: { key: helios/alertmanager, property: smtp-password }
+      deadMansSwitch: { url: { key: helios/alertmanager, property: deadmansswitch-url } }
 `;
 
 /** Values with characters that break naive YAML templating: quotes, colons, hashes. */
@@ -17,6 +18,7 @@ const SECRETS = {
   pagerdutyRoutingKey: 'R0ut1ng"key: #42',
   slackApiUrl: 'https://hooks.slack.com/services/T000/B000/XXXX',
   smtpPassword: 'p@ss: "w0rd" #1 \'x\'',
+  deadMansSwitchUrl: 'https://hc-ping.example.net/5f0c2d9e?beat=1&src="helios"',
 };
 
 function configSecret(extra: string): any {
@@ -55,9 +57,30 @@ describe('the synthesized Alertmanager configuration, rendered as ESO would and 
   });
 
   it('routes an alert without severity to the default receiver, and fails a wrong expectation', () => {
-    expect(route(path, 'default', ['alertname=Watchdog']).status).toBe(0);
+    expect(route(path, 'default', ['alertname=SomethingNew']).status).toBe(0);
     const wrong = route(path, 'pagerduty', ['severity=warning']);
     expect(wrong.status).not.toBe(0);
+  });
+
+  it('sends Watchdog to the dead man\'s switch every minute, whatever its severity, and nowhere else', () => {
+    for (const severity of ['none', 'critical', 'info']) {
+      const r = route(path, 'deadmansswitch', ['alertname=Watchdog', `severity=${severity}`]);
+      expect(r.stdout.trim()).toBe('deadmansswitch');
+      expect(r.status).toBe(0);
+    }
+    const config = parseYaml(text);
+    expect(config.route.routes[0]).toEqual({
+      receiver: 'deadmansswitch', matchers: ['alertname="Watchdog"'], group_wait: '0s', group_interval: '1m', repeat_interval: '1m',
+    });
+    expect(config.receivers.find((r: any) => r.name === 'deadmansswitch')).toEqual({
+      name: 'deadmansswitch', webhook_configs: [{ url: SECRETS.deadMansSwitchUrl, send_resolved: false }],
+    });
+  });
+
+  it('sends the info alerts the rules raise (DeviceRestarted, InterfaceFlapping, AlertsHaveNoReceiver) by email', () => {
+    for (const alertname of ['DeviceRestarted', 'InterfaceFlapping', 'AlertsHaveNoReceiver']) {
+      expect(route(path, 'email', [`alertname=${alertname}`, 'severity=info', 'site=ams1', 'device=leaf1']).stdout.trim()).toBe('email');
+    }
   });
 
   it('carries the credentials ESO fetched, intact, and nothing from the manifests', () => {
@@ -68,6 +91,7 @@ describe('the synthesized Alertmanager configuration, rendered as ESO would and 
     const template = configSecret(receivers).spec.target.template.data['alertmanager.yaml'];
     for (const value of Object.values(SECRETS)) expect(template).not.toContain(value);
     expect(configSecret(receivers).spec.data).toEqual([
+      { secretKey: 'deadMansSwitchUrl', remoteRef: { key: 'helios/alertmanager', property: 'deadmansswitch-url' } },
       { secretKey: 'pagerdutyRoutingKey', remoteRef: { key: 'helios/alertmanager', property: 'pagerduty-routing-key' } },
       { secretKey: 'slackApiUrl', remoteRef: { key: 'helios/alertmanager', property: 'slack-webhook-url' } },
       { secretKey: 'smtpPassword', remoteRef: { key: 'helios/alertmanager', property: 'smtp-password' } },
@@ -97,12 +121,43 @@ describe('Alertmanager with fewer receivers', () => {
     expect(route(path, 'slack', ['severity=warning']).status).toBe(0);
   });
 
-  it('without any receiver still renders a valid configuration (everything to the default receiver)', () => {
+  it('without any receiver still renders a valid configuration: everything to a default receiver that notifies no one', () => {
     const secret = configSecret('');
     expect(secret.spec.data).toEqual([]);
-    const { path } = renderedConfig('', {});
+    const { path, text } = renderedConfig('', {});
     expect(amtool(['check-config', path]).status).toBe(0);
-    expect(route(path, 'default', ['severity=critical']).status).toBe(0);
+    expect(route(path, 'default', ['severity=critical', 'alertname=DeviceUnreachable']).status).toBe(0);
+    expect(route(path, 'default', ['severity=info', 'alertname=AlertsHaveNoReceiver']).status).toBe(0);
+    expect(parseYaml(text).receivers).toEqual([{ name: 'default' }, { name: 'null' }]);
+  });
+
+  it('without a dead man\'s switch sends Watchdog explicitly to the null receiver, which has no integration', () => {
+    const { path, text } = renderedConfig(`    alerting:
+      email: { to: netops@example.net, from: helios@example.net, smarthost: "smtp.example.net:25" }
+`, {});
+    expect(route(path, 'null', ['alertname=Watchdog', 'severity=none']).stdout.trim()).toBe('null');
+    expect(route(path, 'email', ['alertname=Watchdog', 'severity=none']).status).not.toBe(0);
+    expect(parseYaml(text).receivers.find((r: any) => r.name === 'null')).toEqual({ name: 'null' });
+  });
+});
+
+describe('the alerts about alerting', () => {
+  const alertsOf = (extra: string) => find(clusterObjects(oneCluster({ tier: 'small', extra })), 'PrometheusRule', 'alertmanager', 'helios-visualization')
+    .spec.groups.flatMap((g: any) => g.rules.map((r: any) => `${r.alert} ${r.labels.severity} ${r.expr}`));
+
+  it('carry Watchdog always, and AlertsHaveNoReceiver only while no receiver is configured', () => {
+    expect(alertsOf('')).toEqual(['Watchdog none vector(1)', 'AlertsHaveNoReceiver info vector(1)']);
+    expect(alertsOf(receivers)).toEqual(['Watchdog none vector(1)']);
+    // A dead man's switch hears Watchdog only; it tells no person about anything.
+    expect(alertsOf('    alerting: { deadMansSwitch: { url: { key: helios/alertmanager, property: dms } } }\n'))
+      .toEqual(['Watchdog none vector(1)', 'AlertsHaveNoReceiver info vector(1)']);
+  });
+
+  it('let Alertmanager out to the dead man\'s switch on 443, and out to nowhere without receivers', () => {
+    const egressOf = (extra: string) => find(clusterObjects(oneCluster({ tier: 'small', extra })), 'NetworkPolicy', 'alertmanager', 'helios-visualization').spec.egress;
+    expect(egressOf('    alerting: { deadMansSwitch: { url: { key: helios/alertmanager, property: dms } } }\n'))
+      .toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] });
+    expect(JSON.stringify(egressOf(''))).not.toContain('ipBlock');
   });
 });
 

@@ -3,6 +3,7 @@ import { all, clusterObjects } from './support.js';
 import { FlowPeer, PlatformBase } from '../../constructs/index.js';
 import { HELIOS_NAMESPACES } from '../../constructs/platform/namespaces.js';
 import { ALL_PROTOCOLS } from '../../constructs/platform/network.js';
+import { EMBEDDED_DEFAULT_CONFIG } from '../../src/config/defaults.js';
 
 /**
  * The network a cluster allows, computed from the synthesized NetworkPolicy objects
@@ -19,7 +20,7 @@ const objects = clusterObjects(`clusters:
     storage: { topology: single-dc-minio }
     managementNetworks: [${MANAGEMENT.join(', ')}]
     kubernetesApiNetworks: [172.20.0.1/32]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `);
 const policies = all(objects, 'NetworkPolicy');
 
@@ -36,11 +37,12 @@ function ports(rule: any): string[] {
   return rule.ports ? rule.ports.map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`) : ['ALL'];
 }
 
-/** Every (policy's pods, direction, peer, port) a policy allows. */
-function allowed(direction: 'ingress' | 'egress'): string[] {
-  return policies.flatMap((p) => {
+/** Every (policy's pods, direction, peer, port) the policies allow. */
+function allowed(direction: 'ingress' | 'egress', of: readonly any[] = policies): string[] {
+  return of.flatMap((p) => {
     const ns = p.metadata.namespace;
-    const pods = p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] ?? (Object.keys(p.spec.podSelector.matchLabels ?? {}).length ? JSON.stringify(p.spec.podSelector.matchLabels) : '*');
+    const labels = p.spec.podSelector.matchLabels ?? {};
+    const pods = labels['app.kubernetes.io/name'] ?? labels['strimzi.io/name'] ?? (Object.keys(labels).length ? JSON.stringify(labels) : '*');
     return (p.spec[direction] ?? []).flatMap((rule: any) => {
       const peers: any[] = rule[direction === 'ingress' ? 'from' : 'to'] ?? [{ everywhere: true }];
       return peers.flatMap((peer) => ports(rule).map((port) => (direction === 'egress'
@@ -138,6 +140,53 @@ describe('the synthesized NetworkPolicies of every Helios namespace', () => {
     expect(pairs.filter((p) => p.endsWith('-> helios-collection'))).toEqual(['helios-collection -> helios-collection', 'helios-storage -> helios-collection']);
     // No collector is a client of any other namespace.
     expect(pairs.filter((p) => p.startsWith('helios-collection -> ') && p !== 'helios-collection -> helios-collection')).toEqual([]);
+  });
+});
+
+describe('the Kubernetes API and NetBox', () => {
+  /** The egress of the embedded default: NetBox in the cluster, the API server anywhere. */
+  const defaults = allowed('egress', all(clusterObjects(EMBEDDED_DEFAULT_CONFIG), 'NetworkPolicy'));
+  const API_CALLERS = ['helios-collection/gnmic', 'helios-flows/flows-entity-operator', 'helios-integration/target-generator', 'helios-storage/prometheus'];
+
+  it('reach the in-cluster NetBox of the embedded default by its namespace, on the Service\'s port and NetBox\'s own', () => {
+    const toNetbox = defaults.filter((e) => / -> netbox\//.test(e));
+    expect(toNetbox).toEqual([
+      'helios-flows/flow-enricher -> netbox/* 80/TCP',
+      'helios-flows/flow-enricher -> netbox/* 8080/TCP',
+      'helios-integration/target-generator -> netbox/* 80/TCP',
+      'helios-integration/target-generator -> netbox/* 8080/TCP',
+    ]);
+    // The NetBox clients reach no address outside the cluster but the API server's.
+    const clients = defaults.filter((e) => /^helios-(flows\/flow-enricher|integration\/target-generator) -> /.test(e));
+    expect(clients.filter((e) => /-> [0-9a-f:.]+\/\d+ /.test(e))).toEqual([
+      'helios-integration/target-generator -> 0.0.0.0/0 443/TCP',
+      'helios-integration/target-generator -> 0.0.0.0/0 6443/TCP',
+    ]);
+  });
+
+  it('open every address only where the embedded default cannot know the peer, each for a reason', () => {
+    const anywhere = defaults.filter((e) => e.includes(' -> 0.0.0.0/0 ') || e.includes(' -> ::/0 '));
+    console.log(`embedded default egress to every address:\n  ${anywhere.join('\n  ')}`);
+    expect(anywhere).toEqual([
+      // geoipupdate downloads GeoLite2 from MaxMind; Grafana installs the ClickHouse plugin from grafana.com.
+      'helios-flows/geoipupdate -> 0.0.0.0/0 443/TCP',
+      'helios-visualization/grafana -> 0.0.0.0/0 443/TCP',
+      // kubernetesApiNetworks defaults to every address, with a synth warning: the API callers on the API ports only.
+      ...API_CALLERS.flatMap((c) => [`${c} -> 0.0.0.0/0 443/TCP`, `${c} -> 0.0.0.0/0 6443/TCP`]),
+    ].sort());
+  });
+
+  it('reach the API server at kubernetesApiNetworks only, from its callers only, on 443 and 6443 only', () => {
+    expect(egress.filter((e) => e.includes(' -> 172.20.0.1/32 '))).toEqual(API_CALLERS.flatMap((c) => [`${c} -> 172.20.0.1/32 443/TCP`, `${c} -> 172.20.0.1/32 6443/TCP`]));
+    expect(egress.filter((e) => e.includes('0.0.0.0/0') && / (443|6443)\/TCP$/.test(e) && API_CALLERS.some((c) => e.startsWith(`${c} `)))).toEqual([]);
+  });
+
+  it('reach an outside NetBox at netbox.networks only, on the URL\'s port', () => {
+    const toNetbox = egress.filter((e) => e.includes('198.51.100.0/24'));
+    expect(toNetbox).toEqual([
+      'helios-flows/flow-enricher -> 198.51.100.0/24 443/TCP',
+      'helios-integration/target-generator -> 198.51.100.0/24 443/TCP',
+    ]);
   });
 });
 

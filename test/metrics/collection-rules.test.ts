@@ -52,11 +52,13 @@ describe('promtool check rules on the collectors\' rules', () => {
   it('gives each of its alerts a severity, a summary, a description and a runbook link', () => {
     const alerts = [...OWN.flatMap((n) => rules(n).groups), ...reachability.groups].flatMap((g: any) => g.rules.filter((x: any) => x.alert));
     expect(alerts.map((a: any) => a.alert).sort()).toEqual([
-      'BGPSessionDown', 'BGPSessionFlapping', 'DeviceUnreachable', 'GnmiTargetDown', 'HighCPU', 'HighMemory', 'InterfaceErrorRate',
-      'ServiceProbeFailing', 'SnmpScrapeFailing',
+      'BGPSessionDown', 'BGPSessionFlapping', 'DeviceRestarted', 'DeviceUnreachable', 'GnmiTargetDown', 'HighCPU', 'HighMemory',
+      'InterfaceErrorRate', 'InterfaceFlapping', 'ServiceProbeFailing', 'SnmpScrapeFailing',
     ]);
+    // The info alerts are what the email route carries.
+    expect(alerts.filter((a: any) => a.labels.severity === 'info').map((a: any) => a.alert).sort()).toEqual(['DeviceRestarted', 'InterfaceFlapping']);
     for (const a of alerts) {
-      expect(['critical', 'warning']).toContain(a.labels.severity);
+      expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
       expect(Object.keys(a.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
       expect(a.annotations.runbook_url).toMatch(new RegExp(`#${a.alert.toLowerCase()}$`));
     }
@@ -206,6 +208,57 @@ describe('promtool test rules: BGP (gNMI session-state, 6 = established)', () =>
       alert_rule_test: [
         alert('BGPSessionFlapping', '2m', []),
         alert('BGPSessionFlapping', '4m', [{ ...labels('192.0.2.2'), severity: 'warning' }]),
+      ],
+    }]);
+  });
+});
+
+describe('promtool test rules: device changes (info, by email)', () => {
+  it('DeviceRestarted fires while the SNMP agent has been up less than 15 minutes, with the uptime in the summary', () => {
+    const restarted = rules('device-alerts').groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'DeviceRestarted');
+    const fired = (labels: Record<string, string>, ago: string) => ({
+      exp_labels: { ...labels, severity: 'info' },
+      exp_annotations: {
+        summary: `${labels.device} restarted ${ago} ago`,
+        description: restarted.annotations.description.replace('{{ $labels.device }}', labels.device),
+        runbook_url: restarted.annotations.runbook_url,
+      },
+    });
+    const leaf9 = { device: 'leaf9', instance: '10.0.0.9', job: 'snmp', site: 'ams1' };
+    unitTest('device-restarted', [files['device-alerts']], [{
+      interval: '1m',
+      input_series: [
+        // leaf1, up for 1,000 hours, reloads at 10m: its sysUpTime (hundredths of a second) starts again from 0.
+        series(`sysUpTime{${SNMP}}`, '360000000+6000x9 0+6000x30'),
+        // leaf9 has been up 899 seconds at 0m and 959 at 1m.
+        series('sysUpTime{device="leaf9", instance="10.0.0.9", job="snmp", site="ams1"}', '89900+6000x10'),
+      ],
+      alert_rule_test: [
+        { eval_time: '0m', alertname: 'DeviceRestarted', exp_alerts: [fired(leaf9, '14m 59s')] },
+        { eval_time: '5m', alertname: 'DeviceRestarted', exp_alerts: [] },
+        { eval_time: '12m', alertname: 'DeviceRestarted', exp_alerts: [fired(snmpLabels, '2m 0s')] },
+        { eval_time: '24m', alertname: 'DeviceRestarted', exp_alerts: [fired(snmpLabels, '14m 0s')] },
+        { eval_time: '25m', alertname: 'DeviceRestarted', exp_alerts: [] },
+      ],
+    }]);
+  });
+
+  it('InterfaceFlapping fires on the third change of operational state within 15 minutes, from SNMP or gNMI', () => {
+    const ifLabels = (i: string) => `${SNMP}, ifIndex="${i}", ifName="Ethernet${i}"`;
+    unitTest('interface-flapping', [logicFiles['device-alerts']], [{
+      interval: '1m',
+      input_series: [
+        // Ethernet1 goes down, up, down: three changes. Ethernet2 goes down and back: two.
+        series(`ifOperStatus{${ifLabels('1')}}`, '1 1 2 1 2 2 2 2 2 2'),
+        series(`ifOperStatus{${ifLabels('2')}}`, '1 2 1 1 1 1 1 1 1 1'),
+        series(`${GNMI_METRICS.operStatus}{${GNMI}, interface_name="Ethernet7"}`, '1 2 1 2 1 1 1 1 1 1'),
+      ],
+      alert_rule_test: [
+        alert('InterfaceFlapping', '3m', [{ ...gnmiLabels, interface_name: 'Ethernet7', severity: 'info' }]),
+        alert('InterfaceFlapping', '4m', [
+          { ...snmpLabels, ifIndex: '1', ifName: 'Ethernet1', severity: 'info' },
+          { ...gnmiLabels, interface_name: 'Ethernet7', severity: 'info' },
+        ]),
       ],
     }]);
   });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { all, clusterObjects, find, oneCluster, parseYaml } from './support.js';
 import { promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
+import { REPO_ROOT } from '../shared.js';
 
 /**
  * The synthesized rules, as rule files: each PrometheusRule's spec, and the Thanos
@@ -61,10 +64,59 @@ describe('promtool check rules', () => {
     const alerts = all(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert)));
     expect(alerts.length).toBeGreaterThanOrEqual(7);
     for (const a of alerts) {
-      expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
+      // Only the heartbeat has no severity a person is told about.
+      expect(a.alert === 'Watchdog' ? ['none'] : ['critical', 'warning', 'info']).toContain(a.labels.severity);
       expect(Object.keys(a.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
       expect(a.annotations.runbook_url).toMatch(new RegExp(`#${a.alert.toLowerCase()}$`));
     }
+  });
+
+  it('links every alert, the Ruler\'s included, to a runbook section that exists in the README it names', () => {
+    const ruler = parseYaml(find(objects, 'ConfigMap', 'thanos-ruler-rules', 'helios-storage').data['rules.yaml']);
+    const alerts = [...all(objects, 'PrometheusRule').flatMap((r) => r.spec.groups), ...ruler.groups]
+      .flatMap((g: any) => g.rules.filter((x: any) => x.alert));
+    const missing = alerts.filter((a: any) => {
+      const [, file, anchor] = /^https:\/\/github\.com\/helios-observability\/helios\/blob\/main\/(.+)#(.+)$/.exec(a.annotations.runbook_url) ?? [];
+      if (!file) return true;
+      const headings = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n').filter((l) => l.startsWith('### ')).map((l) => l.slice(4).trim().toLowerCase());
+      return !headings.includes(anchor);
+    }).map((a: any) => `${a.alert} (${a.annotations.runbook_url})`);
+    expect(alerts.length).toBeGreaterThanOrEqual(20);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('promtool test rules: the alerts about alerting', () => {
+  const file = () => ruleFile('helios-visualization/alertmanager');
+
+  it('Watchdog always fires, severity none, for the dead man\'s switch', () => {
+    unitTest('watchdog', [file()], [{
+      interval: '1m',
+      alert_rule_test: [0, 60, 1440].map((m) => ({
+        eval_time: `${m}m`,
+        alertname: 'Watchdog',
+        exp_alerts: [{ exp_labels: { severity: 'none' }, exp_annotations: annotations('Watchdog', 'The alert path works: this alert always fires') }],
+      })),
+    }]);
+  });
+
+  it('AlertsHaveNoReceiver fires as an info alert in a cluster without receivers, and is not there with one', () => {
+    unitTest('no-receiver', [file()], [{
+      interval: '1m',
+      alert_rule_test: [{
+        eval_time: '0m',
+        alertname: 'AlertsHaveNoReceiver',
+        exp_alerts: [{ exp_labels: { severity: 'info' }, exp_annotations: annotations('AlertsHaveNoReceiver', 'Alerts reach no one: Alertmanager has no receiver') }],
+      }],
+    }]);
+    const withReceiver = clusterObjects(oneCluster({ tier: 'small', extra: '    alerting: { email: { to: a@example.net, from: b@example.net, smarthost: "smtp.example.net:25" } }\n' }));
+    const rule = find(withReceiver, 'PrometheusRule', 'alertmanager', 'helios-visualization');
+    expect(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))).toEqual(['Watchdog']);
+    const withReceiverFile = writeScratch(dir, 'alertmanager-with-receiver.yaml', stringify(rule.spec));
+    unitTest('no-receiver-silent', [withReceiverFile], [{
+      interval: '1m',
+      alert_rule_test: [{ eval_time: '0m', alertname: 'AlertsHaveNoReceiver', exp_alerts: [] }],
+    }]);
   });
 });
 

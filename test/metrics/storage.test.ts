@@ -75,7 +75,7 @@ describe('the Thanos object-store config, one rendering per topology', () => {
   it('multi-dc-minio: each cluster writes its own MinIO; only the compactor cluster compacts', () => {
     const fleet = synthObjects(`defaults:
   managementNetworks: [10.0.0.0/8]
-  netbox: { url: https://netbox.example.net }
+  netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
   storage: { topology: multi-dc-minio, replicationGroup: eu }
 clusters:
   - { name: fra1, datacenter: fra1, tier: large, role: { compactor: true } }

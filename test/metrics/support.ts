@@ -19,7 +19,7 @@ export function oneCluster(options: OneClusterOptions = {}): string {
     tier: ${options.tier ?? 'medium'}
     storage: ${options.storage ?? '{ topology: single-dc-minio }'}
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 ${options.extra ?? ''}`;
 }
 

@@ -20,7 +20,7 @@ function outputs(): Array<[string, string]> {
     tier: ${tier}
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `, `${tier}.yaml`);
     writeTreeAtomically(join(tiers, tier), synthesize(config).rendered);
   }
