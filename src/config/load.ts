@@ -19,6 +19,9 @@ export interface HeliosConfig {
 
 type Path = ReadonlyArray<string | number>;
 
+/** How many nodes one YAML alias may expand into; a real helios.yaml needs a handful. */
+const MAX_ALIAS_COUNT = 100;
+
 export function formatPath(path: Path): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
@@ -82,8 +85,11 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType, pa
       return issue.message.startsWith('Too small') ? `${show(value)} is too short (minimum ${issue.minimum})` : issue.message;
     case 'invalid_format':
       return `${show(value)} ${issue.message.startsWith('Invalid') ? `is not a valid ${issue.format}` : issue.message}`;
-    default:
-      return `${show(value)} ${issue.message}`;
+    default: {
+      // A rule may ask for the value to be shown another way (a URL without its password).
+      const shown = (issue as { params?: { shown?: string } }).params?.shown;
+      return `${shown === undefined ? show(value) : JSON.stringify(shown)} ${issue.message}`;
+    }
   }
 }
 
@@ -135,7 +141,14 @@ export function parseConfig(text: string, file: string): HeliosConfig {
       return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`;
     }));
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // The yaml package refuses an alias that expands into too many nodes (a "billion laughs" document).
+    throw new ConfigError(file, [`${file}: (top level): not a usable YAML document: ${(e as Error).message}; `
+      + `Helios allows YAML aliases (*name) that expand to at most ${MAX_ALIAS_COUNT} nodes each`]);
+  }
   const problems: string[] = [];
   const report = (path: Path, message: string) => {
     const line = lineOf(doc, counter, path);
