@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
+import { redactUrls } from './rules.js';
 import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT } from './schema.js';
 
 /** A config that cannot be synthesized; every problem names the file, the path, the value and what is allowed. */
@@ -22,8 +23,13 @@ type Path = ReadonlyArray<string | number>;
 /** How many nodes one YAML alias may expand into; a real helios.yaml needs a handful. */
 const MAX_ALIAS_COUNT = 100;
 
+/** `clusters[0].storage.s3`; a key that is not a plain word is quoted: `defaults[": odd"]`. */
 export function formatPath(path: Path): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    if (!/^[A-Za-z_][\w-]*$/.test(part)) return `${acc}[${JSON.stringify(part)}]`;
+    return acc ? `${acc}.${part}` : part;
+  }, '');
 }
 
 function valueAt(root: unknown, path: Path): unknown {
@@ -85,11 +91,8 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType, pa
       return issue.message.startsWith('Too small') ? `${show(value)} is too short (minimum ${issue.minimum})` : issue.message;
     case 'invalid_format':
       return `${show(value)} ${issue.message.startsWith('Invalid') ? `is not a valid ${issue.format}` : issue.message}`;
-    default: {
-      // A rule may ask for the value to be shown another way (a URL without its password).
-      const shown = (issue as { params?: { shown?: string } }).params?.shown;
-      return `${shown === undefined ? show(value) : JSON.stringify(shown)} ${issue.message}`;
-    }
+    default:
+      return `${show(value)} ${issue.message}`;
   }
 }
 
@@ -112,6 +115,24 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pat
     }
   }
   return line;
+}
+
+/** The path of the first value that contains itself (an alias to its own ancestor), if any. */
+function cycleIn(root: unknown): Path | undefined {
+  const ancestors = new Set<unknown>();
+  const walk = (value: unknown, path: Path): Path | undefined => {
+    if (value === null || typeof value !== 'object') return undefined;
+    if (ancestors.has(value)) return path;
+    ancestors.add(value);
+    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      const found = walk(child, [...path, key]);
+      if (found) return found;
+    }
+    ancestors.delete(value);
+    return undefined;
+  };
+  return walk(root, []);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -138,7 +159,7 @@ export function parseConfig(text: string, file: string): HeliosConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`;
+      return redactUrls(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
     }));
   }
   let raw: unknown;
@@ -149,10 +170,16 @@ export function parseConfig(text: string, file: string): HeliosConfig {
     throw new ConfigError(file, [`${file}: (top level): not a usable YAML document: ${(e as Error).message}; `
       + `Helios allows YAML aliases (*name) that expand to at most ${MAX_ALIAS_COUNT} nodes each`]);
   }
+  const loop = cycleIn(raw);
+  if (loop) {
+    throw new ConfigError(file, [`${file}: ${formatPath(loop) || '(top level)'}: is a YAML alias (*name) to a mapping or list that contains it; `
+      + 'a config must be a tree, so write the settings out or alias something outside it']);
+  }
   const problems: string[] = [];
   const report = (path: Path, message: string) => {
     const line = lineOf(doc, counter, path);
-    problems.push(`${file}: ${formatPath(path) || '(top level)'}: ${message}${line ? ` (line ${line})` : ''}`);
+    // A URL's user name and password are never shown, whatever the value they are in.
+    problems.push(redactUrls(`${file}: ${formatPath(path) || '(top level)'}: ${message}${line ? ` (line ${line})` : ''}`));
   };
 
   const top = HeliosConfigSchema.safeParse(raw);

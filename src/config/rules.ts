@@ -138,9 +138,9 @@ export function hostPortProblem(value: string, portRequired: boolean): string | 
   return undefined;
 }
 
-/** `url` with any user name and password replaced, for messages (the original is never shown). */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1<credentials>@');
+/** `text` with the user name and password of every URL in it replaced, for messages: they are never shown. */
+export function redactUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1<credentials>@');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, redactUrl, templateTextProblem, urlProblem } from './rules.js';
+import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, templateTextProblem, urlProblem } from './rules.js';
 import { TIER_NAMES } from './tiers.js';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { deviceFilterProblem } from '../../constructs/automation/target-generator.js';
@@ -8,14 +8,11 @@ import { IMAGE_NAMES } from '../../constructs/platform/images.js';
 export const STORAGE_TOPOLOGIES = ['single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid'] as const;
 export type StorageTopology = typeof STORAGE_TOPOLOGIES[number];
 
-/**
- * A string that must keep a rule (src/config/rules.ts). `shown` is how a refused
- * value appears in the message, for values that may hold a credential.
- */
-function ruled(problemOf: (value: string) => string | undefined, shown?: (value: string) => string) {
+/** A string that must keep a rule of src/config/rules.ts. */
+function ruled(problemOf: (value: string) => string | undefined) {
   return z.string().superRefine((value, ctx) => {
     const problem = problemOf(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value, params: shown ? { shown: shown(value) } : undefined });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
   });
 }
 
@@ -35,7 +32,7 @@ export const SecretRef = z.strictObject({
   property: z.string().min(1).optional(),
 }, { error: (issue) => (issue.code === 'invalid_type' ? SECRET_REF_HINT : undefined) });
 
-const Url = ruled(urlProblem, redactUrl);
+const Url = ruled(urlProblem);
 
 const BucketName = ruled(bucketNameProblem);
 
