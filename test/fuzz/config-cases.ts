@@ -169,7 +169,7 @@ function applyOp(root: Json, op: Op): Json {
       return root;
     case 'wrap': return replace([current]);
     case 'unwrap': return Array.isArray(current) ? replace(current[0] ?? null) : root;
-    case 'stringify': return replace(typeof current === 'object' ? JSON.stringify(current) : String(current));
+    case 'stringify': return replace(typeof current === 'object' ? stringify(current).trim() : String(current));
     case 'edit': return typeof current === 'string' ? replace(STRING_EDITS[op.edit](current)) : root;
     case 'alias': {
       // The same object in two places: YAML writes an anchor and an alias (or a cycle, when one holds the other).
