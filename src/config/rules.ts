@@ -157,6 +157,7 @@ export function urlProblem(value: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'is not an http:// or https:// URL';
   if (url.hostname === '') return 'names no host; write http:// or https://host[:port][/path]';
+  if (url.port === '0') return 'has port 0; a port is a number from 1 to 65535';
   if (url.username !== '' || url.password !== '' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) {
     return 'has a user name or password in it, which would be written into ConfigMaps in clear; give the URL without them '
       + 'and keep credentials in the secret store (referenced as { key, property }, such as netbox.token)';

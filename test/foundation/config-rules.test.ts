@@ -173,6 +173,8 @@ describe('URLs carry no credentials', () => {
   it('still accepts and explains plain URLs', () => {
     expect(urlProblem('https://netbox.example.net:8443/api')).toBeUndefined();
     expect(urlProblem('ftp://x')).toBe('is not an http:// or https:// URL');
+    // Port 0 parses as a URL but no connection can be made to it (nor a NetworkPolicy written).
+    expect(urlProblem('https://netbox.example.net:0')).toBe('has port 0; a port is a number from 1 to 65535');
     expect(urlProblem('netbox')).toMatch(/^is not a URL/);
   });
 });
@@ -231,7 +233,7 @@ describe('npm run synth refuses each class with exit 1 and leaves the previous o
     ['a SecretStore with vault', config('secretStore: { kind: SecretStore, vault: { server: "https://vault.example.net", role: helios } }'), 'clusters[0].secretStore.kind: "SecretStore" is refused together with vault'],
     ['"{{" in alerting', config('alerting: { email: { to: noc@example.net, from: am@example.net, smarthost: "smtp.example.net:25", username: "{{x}}" } }'), 'clusters[0].alerting.email.username: "{{x}}" contains "{{"'],
     ['a zone-id CIDR', config('kubernetesApiNetworks: ["fe80::%eth0/64"]'), 'clusters[0].kubernetesApiNetworks[0]: "fe80::%eth0/64" is not a CIDR: "fe80::%eth0" has a zone id'],
-    ['an alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nclusters: *c\n`, '(top level): not a usable YAML document'],
+    ['an alias bomb', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nclusters: *c\n', '(top level): not a usable YAML document'],
     ['minute 61', schedule('61 * * * *'), 'clusters[0].automation.targetGenerator.schedule: "61 * * * *" is not a Kubernetes CronJob schedule: minute "61": 61 is above 59'],
     ['a bucket that breaks S3\'s rules', config('', { bucket: 'my..bucket' }), 'clusters[0].storage.s3.bucket: "my..bucket" is not a valid S3 bucket name'],
     ['a StorageClass that is not a DNS subdomain', config('flows: { geoipStorageClass: RWX_Files }'), 'clusters[0].flows.geoipStorageClass: "RWX_Files" is not a Kubernetes object name'],

@@ -34,7 +34,7 @@ const WEIRD_STRINGS = [
   '10.0.0.0/33', '::ffff:10.0.0.0/104', '2001:db8::/32', '10.0.0.0', 'https://s3.example.net', 's3.example.net:99999', '[2001:db8::1]:443',
   '2001:db8::1', 's3.example.net:0', 'bucket..name', '192.168.1.1', 'xn--bucket', 'bucket-s3alias', 'Bad_Name', 'ok-name',
   `https://admin:${PLANTED_PASSWORD}@netbox.example.net`, `https://:${PLANTED_PASSWORD}@h.example.net/x`, 'ftp://example.net',
-  'http://', 'https://[::1]:8443/path', 'not a url', 'smtp.example.net', 'smtp.example.net:25', 'a@b.example', 'ClusterSecretStore',
+  'http://', 'https://[::1]:8443/path', 'https://netbox.example.net:0', 'http://[fe80::1%25eth0]/', 'not a url', 'smtp.example.net', 'smtp.example.net:25', 'a@b.example', 'ClusterSecretStore',
   'SecretStore', 'single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid', 'small', 'xl', 'webhook', 'cronjob', 'site=ams1&status=active',
   'limit=5', '#noc', 'true', 'null', '0x1F', '1e309', 'NaN',
 ];
@@ -74,6 +74,8 @@ const STRING_EDITS: ReadonlyArray<(s: string) => string> = [
   (s) => s.replace('.', '..'),
   (s) => s.replace(/\*/, '*/0'),
   (s) => `${s}.`,
+  (s) => s.replace(/^(https?:\/\/[^/]+)/, '$1:0'),
+  (s) => s.replace(/^(https?:\/\/[^/]+)/, '$1:8443'),
 ];
 
 type Op =
