@@ -138,6 +138,15 @@ export function hostPortProblem(value: string, portRequired: boolean): string | 
   return undefined;
 }
 
+/** Why `value` is not a bare host: a DNS name, an IPv4 address or an IPv6 address in brackets, without a port. */
+export function hostProblem(value: string): string | undefined {
+  const form = 'a host name or address, such as db.example.net, 10.0.0.5 or [2001:db8::5]';
+  const bracketed = /^\[(.*)\]$/.exec(value);
+  if (bracketed ? parseAddress(bracketed[1])?.family === 6 : isIPv4(value) || HOSTNAME.test(value)) return undefined;
+  if (parseAddress(value)?.family === 6) return `is an IPv6 address without brackets; write ${form}`;
+  return `is not ${form} (no scheme, no port: the port has its own field)`;
+}
+
 /** `text` with the user name and password of every URL in it replaced, for messages: they are never shown. */
 export function redactUrls(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1<credentials>@');

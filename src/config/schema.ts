@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, templateTextProblem, urlProblem } from './rules.js';
+import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, hostProblem, templateTextProblem, urlProblem } from './rules.js';
 import { TIER_NAMES } from './tiers.js';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { deviceFilterProblem } from '../../constructs/automation/target-generator.js';
@@ -143,7 +143,8 @@ const Grafana = z.strictObject({
   url: Url.optional(),
   /** Where Grafana keeps users, sessions and annotations; without it, SQLite on a volume and one replica. */
   database: z.strictObject({
-    host: z.string().min(1),
+    /** Grafana connects to host:port, so an IPv6 address goes in brackets. */
+    host: ruled(hostProblem),
     port: z.number().int().min(1).max(65535).default(5432),
     name: z.string().min(1).default('grafana'),
     user: z.string().min(1).default('grafana'),

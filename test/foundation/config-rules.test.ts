@@ -115,6 +115,16 @@ describe('S3 settings are checked by S3\'s and Thanos\'s rules', () => {
   });
 });
 
+describe('hosts', () => {
+  it('wants grafana.database.host bare, an IPv6 address in brackets (Grafana appends the port)', () => {
+    const db = (host: string) => config(`grafana: { database: { host: ${JSON.stringify(host)}, password: { key: helios/grafana }, networks: [10.12.0.0/24] } }`);
+    expect(parseConfig(db('[2001:db8::5]'), 'helios.yaml').clusters[0].grafana.database?.host).toBe('[2001:db8::5]');
+    expect(parseConfig(db('pg.example.net'), 'helios.yaml').clusters[0].grafana.database?.host).toBe('pg.example.net');
+    expect(problemsOf(db('2001:db8::5'))[0]).toContain('clusters[0].grafana.database.host: "2001:db8::5" is an IPv6 address without brackets');
+    expect(problemsOf(db('pg.example.net:5432'))[0]).toContain('clusters[0].grafana.database.host: "pg.example.net:5432" is not a host name or address, such as db.example.net, 10.0.0.5 or [2001:db8::5] (no scheme, no port: the port has its own field)');
+  });
+});
+
 describe('Kubernetes names', () => {
   it('wants the GeoIP StorageClass to be a DNS subdomain', () => {
     expect(problemsOf(config('flows: { geoipStorageClass: Fast_SSD }'))[0])
