@@ -46,6 +46,11 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
+  // YAML tags and YAML 1.1 scalars (!!binary, !!set, 2001-12-14) read as more than strings, numbers and mappings.
+  if (value instanceof Date) return `the timestamp ${Number.isNaN(value.getTime()) ? 'that is not a date' : value.toISOString()} (quote it to write a string)`;
+  if (value instanceof Uint8Array) return 'binary data (!!binary)';
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'an ordered mapping (!!omap)';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }

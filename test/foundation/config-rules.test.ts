@@ -204,6 +204,9 @@ describe('values the constructs used to refuse with a stack trace', () => {
       .toContain('clusters[0].alerting.email.smarthost: "{{smtp}}:25" is not host:port');
   });
 
+});
+
+describe('YAML features', () => {
   it('refuses a YAML alias bomb with a clear message', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
@@ -217,6 +220,14 @@ describe('values the constructs used to refuse with a stack trace', () => {
     expect(problemsOf('defaults: &d { flows: *d }\nclusters: [{ name: a }]')).toEqual([
       'helios.yaml: defaults.flows: is a YAML alias (*name) to a mapping or list that contains it; a config must be a tree, so write the settings out or alias something outside it',
     ]);
+  });
+
+  it('names what YAML tags and YAML 1.1 scalars made of a value', () => {
+    expect(problemsOf('%YAML 1.1\n---\nclusters:\n  - name: 2001-12-14\n')[0])
+      .toBe('helios.yaml: clusters[0].name: expected string, got the timestamp 2001-12-14T00:00:00.000Z (quote it to write a string) (line 4)');
+    expect(problemsOf('clusters:\n  - name: !!binary aGVsbG8=\n')[0]).toBe('helios.yaml: clusters[0].name: expected string, got binary data (!!binary) (line 2)');
+    expect(problemsOf('clusters:\n  - name: !!set {a, b}\n')[0]).toBe('helios.yaml: clusters[0].name: expected string, got a set (!!set) (line 2)');
+    expect(problemsOf('clusters: !!omap [a: 1]\n')[0]).toBe('helios.yaml: clusters: expected array, got an ordered mapping (!!omap) (line 1)');
   });
 
   it('quotes keys that are not plain words in paths', () => {
