@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { endpointPort } from '../../constructs/metrics/object-store.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
@@ -148,6 +150,21 @@ describe('networks', () => {
       expect(() => cidrProblem(bad)).not.toThrow();
       expect(cidrProblem(bad)).toMatch(/^is not a CIDR/);
     }
+  });
+
+  it('reads addresses exactly as node:net does (zone ids aside), and never throws', () => {
+    const group = fc.oneof(fc.constantFrom('', '0', 'ffff', 'db8', '2001', '1.2.3.4', '10.0.0.1', '00000', '256.1.1.1'), fc.stringMatching(/^[0-9a-fA-F]{0,5}$/));
+    const address = fc.oneof(fc.stringMatching(/^[0-9a-fA-F:.]{0,40}$/), fc.array(group, { maxLength: 10 }).map((g) => g.join(':')));
+    fc.assert(fc.property(address, fc.nat({ max: 130 }), (a, prefix) => {
+      const problem = cidrProblem(`${a}/${prefix}`);
+      expect(problem === undefined || !problem.includes('is not an IPv4 or IPv6 address')).toBe(isIP(a) !== 0);
+    }), { seed: 7, numRuns: 5_000 });
+    fc.assert(fc.property(fc.string({ maxLength: 30 }), (s) => {
+      expect(() => cidrProblem(s)).not.toThrow();
+      expect(() => cronScheduleProblem(s)).not.toThrow();
+      expect(() => hostPortProblem(s, false)).not.toThrow();
+      expect(() => urlProblem(s)).not.toThrow();
+    }), { seed: 7, numRuns: 5_000 });
   });
 
   it('refuses a zone-id CIDR before it reaches a NetworkPolicy', () => {
