@@ -122,15 +122,22 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pat
   return line;
 }
 
-/** The path of the first value that contains itself (an alias to its own ancestor), if any. */
-function cycleIn(root: unknown): Path | undefined {
+/**
+ * What makes the parsed YAML unusable as a config whatever the schema says: an
+ * alias to its own ancestor (a cycle, endless to merge or check) or a key JavaScript
+ * objects cannot hold as data (`__proto__`, which would be dropped unseen).
+ */
+function structureProblem(root: unknown): { readonly path: Path; readonly message: string } | undefined {
   const ancestors = new Set<unknown>();
-  const walk = (value: unknown, path: Path): Path | undefined => {
+  const walk = (value: unknown, path: Path): { path: Path; message: string } | undefined => {
     if (value === null || typeof value !== 'object') return undefined;
-    if (ancestors.has(value)) return path;
+    if (ancestors.has(value)) {
+      return { path, message: 'is a YAML alias (*name) to a mapping or list that contains it; a config must be a tree, so write the settings out or alias something outside it' };
+    }
     ancestors.add(value);
     const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
     for (const [key, child] of entries) {
+      if (key === '__proto__') return { path, message: 'unknown key "__proto__"' };
       const found = walk(child, [...path, key]);
       if (found) return found;
     }
@@ -175,10 +182,10 @@ export function parseConfig(text: string, file: string): HeliosConfig {
     throw new ConfigError(file, [`${file}: (top level): not a usable YAML document: ${(e as Error).message}; `
       + `Helios allows YAML aliases (*name) that expand to at most ${MAX_ALIAS_COUNT} nodes each`]);
   }
-  const loop = cycleIn(raw);
-  if (loop) {
-    throw new ConfigError(file, [`${file}: ${formatPath(loop) || '(top level)'}: is a YAML alias (*name) to a mapping or list that contains it; `
-      + 'a config must be a tree, so write the settings out or alias something outside it']);
+  const broken = structureProblem(raw);
+  if (broken) {
+    const line = lineOf(doc, counter, broken.path);
+    throw new ConfigError(file, [`${file}: ${formatPath(broken.path) || '(top level)'}: ${broken.message}${line ? ` (line ${line})` : ''}`]);
   }
   const problems: string[] = [];
   const report = (path: Path, message: string) => {

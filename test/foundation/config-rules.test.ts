@@ -235,8 +235,12 @@ describe('YAML features', () => {
 
   it('refuses an alias to a mapping that contains it', () => {
     expect(problemsOf('defaults: &d { flows: *d }\nclusters: [{ name: a }]')).toEqual([
-      'helios.yaml: defaults.flows: is a YAML alias (*name) to a mapping or list that contains it; a config must be a tree, so write the settings out or alias something outside it',
+      'helios.yaml: defaults.flows: is a YAML alias (*name) to a mapping or list that contains it; a config must be a tree, so write the settings out or alias something outside it (line 1)',
     ]);
+  });
+
+  it('refuses a __proto__ key, which would otherwise vanish unseen', () => {
+    expect(problemsOf(config('__proto__: { tier: xl }'))).toEqual(['helios.yaml: clusters[0]: unknown key "__proto__" (line 2)']);
   });
 
   it('names what YAML tags and YAML 1.1 scalars made of a value', () => {

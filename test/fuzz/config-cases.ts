@@ -44,6 +44,7 @@ const KNOWN_KEYS = [
   'alerting', 'oidc', 'grafana', 'flows', 'automation', 'stacks', 'topology', 'bucket', 's3', 'endpoint', 'vault', 'server', 'kind', 'url',
   'networks', 'schedule', 'targetGenerator', 'mode', 'geoipStorageClass', 'replicationGroup', 'compactor', 'globalQuery', 'federation',
   'tierAfterDays', 'database', 'email', 'smarthost', 'username', 'slack', 'pagerduty', 'tags', 'registry', 'defaults', 'clusters', 'key', 'property',
+  '__proto__', 'constructor', 'toString',
 ];
 
 /** Any JSON-like value, biased towards the ones config rules are about. */
@@ -166,7 +167,10 @@ function applyOp(root: Json, op: Op): Json {
     case 'set': return replace(structuredClone(op.value));
     case 'delete': return replace(undefined);
     case 'add':
-      if (current !== null && typeof current === 'object' && !Array.isArray(current)) (current as any)[op.key] = structuredClone(op.value);
+      if (current !== null && typeof current === 'object' && !Array.isArray(current)) {
+        // defineProperty, so "__proto__" becomes a key like any other rather than the prototype.
+        Object.defineProperty(current, op.key, { value: structuredClone(op.value), enumerable: true, writable: true, configurable: true });
+      }
       else if (Array.isArray(current)) current.push(structuredClone(op.value));
       return root;
     case 'wrap': return replace([current]);
