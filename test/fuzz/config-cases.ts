@@ -170,7 +170,9 @@ function applyOp(root: Json, op: Op): Json {
       if (current !== null && typeof current === 'object' && !Array.isArray(current)) {
         // defineProperty, so "__proto__" becomes a key like any other rather than the prototype.
         Object.defineProperty(current, op.key, { value: structuredClone(op.value), enumerable: true, writable: true, configurable: true });
-      } else if (Array.isArray(current)) {current.push(structuredClone(op.value));}
+      } else if (Array.isArray(current)) {
+        current.push(structuredClone(op.value));
+      }
       return root;
     case 'wrap': return replace([current]);
     case 'unwrap': return Array.isArray(current) ? replace(current[0] ?? null) : root;
