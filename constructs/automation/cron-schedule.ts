@@ -37,7 +37,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 export function cronScheduleProblem(schedule: string): string | undefined {
   const problem = parseProblem(schedule);
   if (problem) return `is not a Kubernetes CronJob schedule: ${problem}; write ${SYNTAX}`;
-  if (schedule.includes('TZ')) return 'names a time zone (TZ= or CRON_TZ=), which Kubernetes refuses in a CronJob schedule; schedules run in UTC';
+  if (schedule.includes('TZ')) return 'names a time zone (TZ= or CRON_TZ=), which Kubernetes refuses in a CronJob schedule; schedules run in the time zone of the kube-controller-manager';
   return undefined;
 }
 
