@@ -38,6 +38,8 @@ const project = new typescript.TypeScriptProject({
     'cdk8s-cli@^2.207.60',
     'tsx@^4',
     'ajv@^8.20.0',
+    // Property-based tests of the config loader (test/fuzz).
+    'fast-check@^4.10.2',
     '@types/node@^20',
     // Test peers' clients. client-node 1.x: 2.x needs Node 22.
     '@kubernetes/client-node@~1.4.0',
@@ -143,6 +145,12 @@ project.addTask('synth:all', {
 const peers = project.addTask('peers', {
   description: 'Provision every real test peer (cached under ~/.cache/helios-peers) and print versions',
   exec: 'bash test/peers/provision/all.sh',
+});
+
+project.addTask('fuzz:config', {
+  description: 'Mutated configs through parse → synth → policy: every outcome is output that passes the checks or a config error naming a path (FUZZ_SEED, FUZZ_RUNS)',
+  exec: 'tsx test/fuzz/run.ts',
+  receiveArgs: true,
 });
 
 project.addTask('docs', {

@@ -74,7 +74,10 @@ function main(argv: string[]): number {
       console.error(`${e.message}\nhelios: ${e.problems.length} problem(s) in ${e.file}; ${out}/ is unchanged`);
       return 1;
     }
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== undefined) throw e;
+    // A config the checks let through but a construct refused: a bug in Helios's checks, not the user's doing.
+    console.error(`helios: internal error (please report it with your config): ${(e as Error).message}\nhelios: ${out}/ is unchanged`);
+    return 70;
   }
 }
 

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { cronScheduleProblem } from './cron-schedule.js';
 import { AUTOMATION_RUNBOOKS } from './runbooks.js';
 import {
   ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction as Action,
@@ -33,8 +34,6 @@ const SECRET_DIR = '/etc/netbox';
 /** The characters a NetBox filter name has; the service refuses the ones it sets itself. */
 const FILTER_NAME = /^[a-z0-9_]+$/;
 const RESERVED_FILTERS = ['limit', 'offset', 'ordering', 'exclude', 'cf_helios_monitor'];
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
 export interface TargetGeneratorProps {
   readonly platform: PlatformBase;
@@ -345,13 +344,6 @@ export function targetGeneratorAlerts(): AlertRule[] {
         + 'If NetBox lost the devices by mistake (a bulk edit, a failed import), fix NetBox; if the removal is meant, run one sync with --force.',
     },
   ];
-}
-
-/** Why a CronJob schedule is not one Kubernetes accepts, or undefined when it is one. */
-export function cronScheduleProblem(schedule: string): string | undefined {
-  const fields = schedule.trim().split(/\s+/);
-  if (CRON_MACROS.includes(schedule.trim()) || (fields.length === 5 && fields.every((f) => CRON_FIELD.test(f)))) return undefined;
-  return `is not a cron schedule: write five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *", or one of ${CRON_MACROS.join(', ')}`;
 }
 
 /** Why a NetBox device filter is unusable, or undefined when it is fine. */

@@ -66,9 +66,9 @@ export function objstoreTemplate(location: ObjectStoreLocation): { readonly text
   });
 }
 
-/** Splits `host[:port]`, defaulting to HTTPS's port. */
+/** Splits `host[:port]` (an IPv6 host in brackets), defaulting to HTTPS's port. */
 export function endpointPort(endpoint: string): number {
-  const m = /^[^:/\s]+(?::(\d{1,5}))?$/.exec(endpoint);
+  const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^:/\s[\]]+)(?::(\d{1,5}))?$/.exec(endpoint);
   if (!m) throw new Error(`object store endpoint "${endpoint}" is not host or host:port (no scheme, no path)`);
   const port = m[1] === undefined ? 443 : Number(m[1]);
   if (port < 1 || port > 65535) throw new Error(`object store endpoint "${endpoint}": port ${port} is not between 1 and 65535`);

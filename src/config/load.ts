@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
+import { redactUrls } from './rules.js';
 import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT } from './schema.js';
 import { netboxNamespace } from '../../constructs/flows/flow-enricher.js';
 
@@ -20,8 +21,16 @@ export interface HeliosConfig {
 
 type Path = ReadonlyArray<string | number>;
 
+/** How many nodes one YAML alias may expand into; a real helios.yaml needs a handful. */
+const MAX_ALIAS_COUNT = 100;
+
+/** `clusters[0].storage.s3`; a key that is not a plain word is quoted: `defaults[": odd"]`. */
 export function formatPath(path: Path): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    if (!/^[A-Za-z_][\w-]*$/.test(part)) return `${acc}[${JSON.stringify(part)}]`;
+    return acc ? `${acc}.${part}` : part;
+  }, '');
 }
 
 function valueAt(root: unknown, path: Path): unknown {
@@ -38,6 +47,11 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
+  // YAML tags and YAML 1.1 scalars (!!binary, !!set, 2001-12-14) read as more than strings, numbers and mappings.
+  if (value instanceof Date) return `the timestamp ${Number.isNaN(value.getTime()) ? 'that is not a date' : value.toISOString()} (quote it to write a string)`;
+  if (value instanceof Uint8Array) return 'binary data (!!binary)';
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'an ordered mapping (!!omap)';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }
@@ -109,6 +123,31 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pat
   return line;
 }
 
+/**
+ * What makes the parsed YAML unusable as a config whatever the schema says: an
+ * alias to its own ancestor (a cycle, endless to merge or check) or a key JavaScript
+ * objects cannot hold as data (`__proto__`, which would be dropped unseen).
+ */
+function structureProblem(root: unknown): { readonly path: Path; readonly message: string } | undefined {
+  const ancestors = new Set<unknown>();
+  const walk = (value: unknown, path: Path): { path: Path; message: string } | undefined => {
+    if (value === null || typeof value !== 'object') return undefined;
+    if (ancestors.has(value)) {
+      return { path, message: 'is a YAML alias (*name) to a mapping or list that contains it; a config must be a tree, so write the settings out or alias something outside it' };
+    }
+    ancestors.add(value);
+    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (key === '__proto__') return { path, message: 'unknown key "__proto__"' };
+      const found = walk(child, [...path, key]);
+      if (found) return found;
+    }
+    ancestors.delete(value);
+    return undefined;
+  };
+  return walk(root, []);
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -133,14 +172,27 @@ export function parseConfig(text: string, file: string): HeliosConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`;
+      return redactUrls(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
     }));
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // The yaml package refuses an alias that expands into too many nodes (a "billion laughs" document).
+    throw new ConfigError(file, [`${file}: (top level): not a usable YAML document: ${(e as Error).message}; `
+      + `Helios allows YAML aliases (*name) that expand to at most ${MAX_ALIAS_COUNT} nodes each`]);
+  }
+  const broken = structureProblem(raw);
+  if (broken) {
+    const line = lineOf(doc, counter, broken.path);
+    throw new ConfigError(file, [`${file}: ${formatPath(broken.path) || '(top level)'}: ${broken.message}${line ? ` (line ${line})` : ''}`]);
+  }
   const problems: string[] = [];
   const report = (path: Path, message: string) => {
     const line = lineOf(doc, counter, path);
-    problems.push(`${file}: ${formatPath(path) || '(top level)'}: ${message}${line ? ` (line ${line})` : ''}`);
+    // A URL's user name and password are never shown, whatever the value they are in.
+    problems.push(redactUrls(`${file}: ${formatPath(path) || '(top level)'}: ${message}${line ? ` (line ${line})` : ''}`));
   };
 
   const top = HeliosConfigSchema.safeParse(raw);

@@ -1,79 +1,22 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, hostProblem, templateTextProblem, urlProblem } from './rules.js';
 import { TIER_NAMES } from './tiers.js';
-import { cronScheduleProblem, deviceFilterProblem } from '../../constructs/automation/target-generator.js';
+import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
+import { deviceFilterProblem } from '../../constructs/automation/target-generator.js';
 import { IMAGE_NAMES } from '../../constructs/platform/images.js';
 
 export const STORAGE_TOPOLOGIES = ['single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid'] as const;
 export type StorageTopology = typeof STORAGE_TOPOLOGIES[number];
 
-/** Why `value` is not a network in CIDR notation, or undefined when it is one. */
-export function cidrProblem(value: string): string | undefined {
-  const [address, prefix, ...rest] = value.split('/');
-  const example = 'such as 10.20.0.0/16 or 2001:db8:100::/48';
-  if (prefix === undefined || rest.length > 0) {
-    return `is not a CIDR: write an address and a prefix length, ${example}`;
-  }
-  const family = isIP(address);
-  if (family === 0) {
-    return `is not a CIDR: "${address}" is not an IPv4 or IPv6 address`;
-  }
-  const max = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
-    return `is not a CIDR: the prefix length must be 0 to ${max} for IPv${family}`;
-  }
-  const network = networkAddress(address, Number(prefix), family);
-  if (network !== canonical(address, family)) {
-    return `is not a CIDR: it has host bits set; did you mean ${network}/${prefix}?`;
-  }
-  return undefined;
+/** A string that must keep a rule of src/config/rules.ts. */
+function ruled(problemOf: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  });
 }
 
-function addressBits(address: string, family: number): bigint {
-  if (family === 4) {
-    return address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
-  }
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const groups = tail === undefined
-    ? headGroups
-    : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
-}
-
-function formatBits(bits: bigint, family: number): string {
-  if (family === 4) {
-    return [24n, 16n, 8n, 0n].map((s) => ((bits >> s) & 0xffn).toString()).join('.');
-  }
-  const groups = Array.from({ length: 8 }, (_, i) => ((bits >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
-  // The longest run of zero groups collapses to "::" (RFC 5952).
-  let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
-    i = j;
-  }
-  if (best.start < 0) return groups.join(':');
-  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
-}
-
-function canonical(address: string, family: number): string {
-  return formatBits(addressBits(address, family), family);
-}
-
-function networkAddress(address: string, prefix: number, family: number): string {
-  const width = family === 4 ? 32 : 128;
-  const mask = ((1n << BigInt(width)) - 1n) ^ ((1n << BigInt(width - prefix)) - 1n);
-  return formatBits(addressBits(address, family) & mask, family);
-}
-
-const Cidr = z.string().superRefine((value, ctx) => {
-  const problem = cidrProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
-});
+const Cidr = ruled(cidrProblem);
 
 /** A DNS-1123 label: what Kubernetes accepts in names and label values Helios derives from it. */
 const DnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
@@ -89,7 +32,12 @@ export const SecretRef = z.strictObject({
   property: z.string().min(1).optional(),
 }, { error: (issue) => (issue.code === 'invalid_type' ? SECRET_REF_HINT : undefined) });
 
-const Url = z.url({ protocol: /^https?$/, error: 'is not an http:// or https:// URL' });
+const Url = ruled(urlProblem);
+
+const BucketName = ruled(bucketNameProblem);
+
+/** Free text Helios writes into a file the External Secrets Operator renders. */
+const TemplateText = ruled(templateTextProblem);
 
 const VaultStore = z.strictObject({
   server: Url,
@@ -103,6 +51,16 @@ const SecretStore = z.strictObject({
   kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
   /** When set, Helios creates the store as a Vault ClusterSecretStore. */
   vault: VaultStore.optional(),
+}).superRefine((store, ctx) => {
+  if (store.vault && store.kind === 'SecretStore') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kind'],
+      input: store.kind,
+      message: 'is refused together with vault: Helios creates the store itself, and only as a ClusterSecretStore (one store for every Helios namespace); '
+        + 'use kind ClusterSecretStore, or drop vault to use a SecretStore you create in each namespace',
+    });
+  }
 });
 
 const MinioCredentials = z.strictObject({
@@ -116,14 +74,15 @@ const MinioCredentials = z.strictObject({
 const Storage = z.strictObject({
   topology: z.enum(STORAGE_TOPOLOGIES),
   /** The bucket Thanos writes to. */
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'is not a valid bucket name (3-63 lowercase letters, digits, "." and "-")' }).default('helios-metrics'),
+  bucket: BucketName.default('helios-metrics'),
   /** multi-dc-minio: the clusters whose MinIO sites replicate one another. */
   replicationGroup: DnsLabel.default('default'),
   /** cloud-s3 and hybrid: the S3 endpoint and credentials. */
   s3: z.strictObject({
-    endpoint: z.string().min(1),
-    region: z.string().min(1),
-    bucket: z.string().min(3),
+    /** host[:port] of the S3 API, as Thanos's objstore takes it: no scheme (always HTTPS). */
+    endpoint: ruled((v) => hostPortProblem(v, false)),
+    region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'is not a region name: use up to 63 letters, digits, ".", "_" and "-", such as eu-central-1' }),
+    bucket: BucketName,
     accessKey: SecretRef,
     secretKey: SecretRef,
   }).optional(),
@@ -157,8 +116,8 @@ const Alerting = z.strictObject({
   email: z.strictObject({
     to: z.email(),
     from: z.email(),
-    smarthost: z.string().regex(/^[^:\s]+:\d+$/, { error: 'is not host:port' }),
-    username: z.string().optional(),
+    smarthost: ruled((v) => hostPortProblem(v, true)),
+    username: TemplateText.optional(),
     password: SecretRef.optional(),
   }).optional(),
   /** An https:// webhook on port 443 that hears the always-firing Watchdog every minute and alerts when it stops. */
@@ -186,7 +145,8 @@ const Grafana = z.strictObject({
   url: Url.optional(),
   /** Where Grafana keeps users, sessions and annotations; without it, SQLite on a volume and one replica. */
   database: z.strictObject({
-    host: z.string().min(1),
+    /** Grafana connects to host:port, so an IPv6 address goes in brackets. */
+    host: ruled(hostProblem),
     port: z.number().int().min(1).max(65535).default(5432),
     name: z.string().min(1).default('grafana'),
     user: z.string().min(1).default('grafana'),
@@ -265,7 +225,7 @@ const Flows = z.strictObject({
   /** The namespace the Altinity ClickHouse operator runs in (it must reach the ClickHouse pods). */
   clickhouseOperatorNamespace: DnsLabel.default('kube-system'),
   /** A ReadWriteMany StorageClass for the GeoIP databases every Flow Enricher pod reads. */
-  geoipStorageClass: z.string().min(1).optional(),
+  geoipStorageClass: ruled(dnsSubdomainProblem).optional(),
   /** MaxMind account whose licence downloads the GeoLite2 City and ASN databases. */
   maxmind: z.strictObject({
     accountId: SecretRef.default({ key: 'helios/maxmind', property: 'account-id' }),

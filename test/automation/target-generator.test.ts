@@ -163,7 +163,9 @@ describe('the Target Generator\'s settings', () => {
       return [];
     };
     expect(problems('    automation: { targetGenerator: { schedule: every 5 minutes } }\n')).toEqual([
-      'helios.yaml: clusters[0].automation.targetGenerator.schedule: "every 5 minutes" is not a cron schedule: write five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *", or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (line 8)',
+      'helios.yaml: clusters[0].automation.targetGenerator.schedule: "every 5 minutes" is not a Kubernetes CronJob schedule: expected exactly 5 fields, found 3; '
+        + 'write five fields "minute hour day-of-month month day-of-week" (each *, ?, a number or name, a range a-b, a step /n, or a list of these joined by ","), '
+        + 'such as "*/5 * * * *" or "0 6 * * MON-FRI"; or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, "@every <duration>" (line 8)',
     ]);
     expect(problems('    automation: { targetGenerator: { mode: always } }\n')).toEqual([
       'helios.yaml: clusters[0].automation.targetGenerator.mode: "always" is not one of cronjob, webhook (line 8)',
@@ -183,7 +185,7 @@ describe('the Target Generator\'s settings', () => {
       resources: TIERS.small.targetGenerator.resources,
       pushgatewayResources: TIERS.small.targetGenerator.pushgatewayResources,
     };
-    expect(() => new TargetGenerator(chart, 'a', { ...base, schedule: '61 * * *' })).toThrow('target generator: schedule "61 * * *" is not a cron schedule');
+    expect(() => new TargetGenerator(chart, 'a', { ...base, schedule: '61 * * *' })).toThrow('target generator: schedule "61 * * *" is not a Kubernetes CronJob schedule: expected exactly 5 fields, found 4');
     expect(() => new TargetGenerator(chart, 'b', { ...base, deviceFilter: 'site=x&limit=5' }))
       .toThrow('target generator: deviceFilter "site=x&limit=5" sets "limit", which the Target Generator sets itself (limit, offset, ordering, exclude, cf_helios_monitor)');
     expect(() => new TargetGenerator(chart, 'c', { ...base, massDeletionPercent: 120 })).toThrow('massDeletionPercent 120 is not a whole number from 0 to 100');

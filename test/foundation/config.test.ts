@@ -1,6 +1,6 @@
 import { EMBEDDED_DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { ConfigError, parseConfig, type HeliosConfig } from '../../src/config/load.js';
-import { cidrProblem } from '../../src/config/schema.js';
+import { cidrProblem } from '../../src/config/rules.js';
 
 const NETBOX = 'netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }';
 
