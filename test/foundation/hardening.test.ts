@@ -32,7 +32,7 @@ const GRAFANA_WITH_DATABASE = `clusters:
     tier: large
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
     grafana:
       database:
         host: postgres.example.net

@@ -12,7 +12,7 @@ const CONFIG = `clusters:
     tier: small
     storage: { topology: single-dc-minio }
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net }
+    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
 `;
 
 interface Synth {

@@ -27,7 +27,7 @@ import {
 } from '@helios/platform';
 
 const small: ResourceSizing = { cpuRequestMilli: 100, cpuLimitMilli: 500, memoryRequestMiB: 128, memoryLimitMiB: 512 };
-const netbox = { url: 'https://netbox.example.net', token: { key: 'netops/netbox', property: 'token' } };
+const netbox = { url: 'https://netbox.example.net', networks: ['198.51.100.0/24'], token: { key: 'netops/netbox', property: 'token' } };
 
 const app = new App({ outdir: 'out' });
 const chart = new Chart(app, 'lab', { disableResourceNameHashes: true });
