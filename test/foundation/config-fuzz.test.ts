@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { checkConfigCase, configCaseArb, PLANTED_PASSWORD, SynthBudget, type Outcome } from '../fuzz/config-cases.js';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
 import { runSynth, treeDigest } from '../helpers.js';
 import { formatSchemaProblem, SchemaValidator } from '../validation/schemas.js';
 
@@ -44,6 +45,7 @@ describe('mutated configs', () => {
       const dist = join(work, 'dist');
       mkdirSync(dist, { recursive: true });
       writeFileSync(join(dist, 'previous.yaml'), 'kind: Previous\n');
+      writeFileSync(join(dist, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
       const file = join(work, 'helios.yaml');
       const statuses: number[] = [];
       for (const c of fc.sample(configCaseArb, { seed: SEED, numRuns: CLI_CASES })) {

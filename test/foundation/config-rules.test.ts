@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { endpointPort } from '../../constructs/metrics/object-store.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
 import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, redactUrls, urlProblem } from '../../src/config/rules.js';
 import { runSynth, treeDigest } from '../helpers.js';
 
@@ -17,7 +18,7 @@ function config(extra = '', s3: Record<string, string> = {}): string {
     datacenter: dc1
     tier: small
     managementNetworks: [10.0.0.0/8]
-    netbox: { url: "https://netbox.example.net" }
+    netbox: { url: "https://netbox.example.net", networks: [198.51.100.0/24] }
     storage:
       topology: cloud-s3
       s3:
@@ -178,11 +179,11 @@ describe('URLs carry no credentials', () => {
   const PASSWORD = 's3cr3t-Pa55';
 
   it.each([
-    ['netbox.url', `netbox: { url: "https://admin:${PASSWORD}@netbox.example.net" }`, 'clusters[0].netbox.url'],
+    ['netbox.url', `netbox: { url: "https://admin:${PASSWORD}@netbox.example.net", networks: [198.51.100.0/24] }`, 'clusters[0].netbox.url'],
     ['grafana.url', `grafana: { url: "https://admin:${PASSWORD}@grafana.example.net" }`, 'clusters[0].grafana.url'],
     ['secretStore.vault.server', `secretStore: { vault: { server: "https://:${PASSWORD}@vault.example.net", role: helios } }`, 'clusters[0].secretStore.vault.server'],
   ])('refuses user information in %s, pointing to the secret store, never showing the password', (_, line, path) => {
-    const text = line.startsWith('netbox') ? config().replace('netbox: { url: "https://netbox.example.net" }', line) : config(line);
+    const text = line.startsWith('netbox') ? config().replace('netbox: { url: "https://netbox.example.net", networks: [198.51.100.0/24] }', line) : config(line);
     const problems = problemsOf(text);
     expect(problems).toEqual([expect.stringContaining(`helios.yaml: ${path}: "https://<credentials>@`)]);
     expect(problems[0]).toContain('has a user name or password in it, which would be written into ConfigMaps in clear');
@@ -265,6 +266,7 @@ describe('npm run synth refuses each class with exit 1 and leaves the previous o
     dist = join(work, 'dist');
     mkdirSync(join(dist, 'dc1'), { recursive: true });
     writeFileSync(join(dist, 'dc1', 'previous.yaml'), 'kind: Previous\n');
+    writeFileSync(join(dist, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
