@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { checkConfigCase, configCaseArb, PLANTED_PASSWORD, SynthBudget, type Outcome } from '../fuzz/config-cases.js';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
+import { checkConfigCase, configCaseArb, PLANTED_PASSWORD, SynthBudget, type Outcome } from '../fuzz/config-cases.js';
 import { runSynth, treeDigest } from '../helpers.js';
 import { formatSchemaProblem, SchemaValidator } from '../validation/schemas.js';
 

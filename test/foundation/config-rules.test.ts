@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { endpointPort } from '../../constructs/metrics/object-store.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
-import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
 import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, redactUrls, urlProblem } from '../../src/config/rules.js';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
 import { runSynth, treeDigest } from '../helpers.js';
 
 /** One cloud-s3 cluster; `extra` lines go under it, `s3` replaces storage.s3's fields. */
