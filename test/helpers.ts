@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from './shared.js';
+import { ConfigError, parseConfig } from '../src/config/load.js';
 
 export interface CliResult {
   readonly status: number | null;
@@ -55,3 +56,14 @@ export const EXAMPLES = readdirSync(join(REPO_ROOT, 'examples'), { withFileTypes
   .filter((d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'examples', d.name, 'helios.yaml')))
   .map((d) => d.name)
   .sort();
+
+/** The problems a config is refused with; fails when the config is accepted. */
+export function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text, 'helios.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected the config to be rejected');
+}

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { cronScheduleProblem } from '../../constructs/automation/cron-schedule.js';
 import { endpointPort } from '../../constructs/metrics/object-store.js';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { bucketNameProblem, cidrProblem, dnsSubdomainProblem, hostPortProblem, redactUrls, urlProblem } from '../../src/config/rules.js';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../src/write.js';
-import { runSynth, treeDigest } from '../helpers.js';
+import { problemsOf, runSynth, treeDigest } from '../helpers.js';
 
 /** One cloud-s3 cluster; `extra` lines go under it, `s3` replaces storage.s3's fields. */
 function config(extra = '', s3: Record<string, string> = {}): string {
@@ -29,16 +29,6 @@ function config(extra = '', s3: Record<string, string> = {}): string {
         secretKey: { key: helios/s3, property: secret-key }
 ${extra.split('\n').filter(Boolean).map((l) => `    ${l}`).join('\n')}
 `;
-}
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'helios.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 const schedule = (s: string) => config(`automation: { targetGenerator: { schedule: ${JSON.stringify(s)} } }`);

@@ -1,18 +1,9 @@
 import { EMBEDDED_DEFAULT_CONFIG } from '../../src/config/defaults.js';
-import { ConfigError, parseConfig, type HeliosConfig } from '../../src/config/load.js';
+import { parseConfig, type HeliosConfig } from '../../src/config/load.js';
 import { cidrProblem } from '../../src/config/rules.js';
+import { problemsOf } from '../helpers.js';
 
 const NETBOX = 'netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }';
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'helios.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 function cluster(extra: string, name = 'dc1', storage = '{ topology: single-dc-minio }'): string {
   return `  - name: ${name}
