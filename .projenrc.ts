@@ -28,6 +28,8 @@ const project = new typescript.TypeScriptProject({
   testdir: 'test',
   libdir: 'lib',
   deps: [
+    // Dashboards are built with it when the app synthesizes; 0.0.x changes its API between releases.
+    '@grafana/grafana-foundation-sdk@0.0.21',
     'cdk8s@^2.70.106',
     'cdk8s-plus-28@2.5.6',
     'constructs@^10.8.1',
