@@ -307,6 +307,9 @@ const crdImports: Record<string, string> = {
   application: 'argo-cd/application-crd.yaml',
   applicationset: 'argo-cd/applicationset-crd.yaml',
   appproject: 'argo-cd/appproject-crd.yaml',
+  httproute: 'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
+  referencegrant: 'gateway-api/gateway.networking.k8s.io_referencegrants.yaml',
+  certificate: 'cert-manager/cert-manager.io_certificates.yaml',
 };
 
 new YamlFile(project, 'cdk8s.yaml', {
