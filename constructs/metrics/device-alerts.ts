@@ -22,6 +22,7 @@ import { TAXONOMY_LABELS } from '../platform/taxonomy.js';
 export const DEVICE_RECORDS = {
   cpu: 'device:cpu_utilization:percent',
   memory: 'device:memory_utilization:percent',
+  temperature: 'device:temperature:celsius',
   interfaceErrors: 'interface:errors:ratio_rate5m',
 } as const;
 
@@ -49,8 +50,12 @@ export const SITE_RECORDS = {
   outBits: 'site:interface_out_bits:rate5m',
 } as const;
 
-/** The labels the interface traffic recordings keep. */
-const INTERFACE_TRAFFIC_LABELS = ['interface', ...TAXONOMY_LABELS];
+/**
+ * The labels the interface traffic recordings keep. `cluster` is the shards' external
+ * label, absent where the rule runs and added when Thanos serves the recording; it is
+ * kept wherever the input has it, so the recording reads the same over Thanos.
+ */
+const INTERFACE_TRAFFIC_LABELS = ['cluster', 'interface', ...TAXONOMY_LABELS];
 
 function interfaceBits(snmpOctets: string, gnmiOctets: string): string {
   const named = (expr: string, from: string) => `label_replace(${expr}, "interface", "$1", "${from}", "(.+)")`;
@@ -59,6 +64,28 @@ function interfaceBits(snmpOctets: string, gnmiOctets: string): string {
 or
   ${named(`rate(${gnmiOctets}[5m])`, 'interface_name')}
 )`;
+}
+
+/**
+ * Temperatures in degrees Celsius, each sensor named in `sensor`: OpenConfig's
+ * component temperature, ENTITY-SENSOR-MIB sensors of type celsius (8) in units (9)
+ * scaled by their precision (a label, hence one branch per precision in use), the
+ * Cisco and Juniper tables (Juniper reports 0 for components without a sensor).
+ */
+function temperatures(): string {
+  const sensor = (expr: string, from: string) => `label_replace(${expr}, "sensor", "$1", "${from}", "(.+)")`;
+  const entity = (precision: number) => {
+    const value = `entPhySensorValue{job="${SNMP_JOB}", entPhySensorType="8", entPhySensorScale="9", entPhySensorPrecision="${precision}"}`;
+    return sensor(precision === 0 ? value : `${value} / ${10 ** precision}`, 'entPhysicalName');
+  };
+  return [
+    sensor(GNMI_METRICS.temperature, 'component_name'),
+    entity(0),
+    entity(1),
+    entity(2),
+    sensor(`ciscoEnvMonTemperatureStatusValue{job="${SNMP_JOB}"}`, 'ciscoEnvMonTemperatureStatusDescr'),
+    sensor(`jnxOperatingTemp{job="${SNMP_JOB}"} > 0`, 'jnxOperatingDescr'),
+  ].join('\nor\n');
 }
 
 /** The hrStorage areas that are a device's RAM (EOS, PAN-OS and other net-snmp agents name them so). */
@@ -108,6 +135,7 @@ export function deviceRuleGroups(): RuleGroup[] {
             `jnxOperatingBuffer{job="${SNMP_JOB}"} > 0`,
           ].join('\nor\n'),
         },
+        { record: DEVICE_RECORDS.temperature, expr: temperatures() },
       ],
       alerts: [
         {
@@ -205,7 +233,7 @@ export function deviceGlobalRuleGroups(): RuleGroup[] {
     name: 'device-reachability',
     alerts: [{
       alert: 'DeviceUnreachable',
-      dashboard: 'helios-latency-reachability',
+      dashboard: 'helios-network-overview',
       expr: `max by (device) (\n  ${gnmi}\nor\n  up{job="${SNMP_JOB}"}\nor\n  probe_success{job="${BLACKBOX_JOB}", module="icmp"}\n) == 0`,
       forDuration: '2m',
       severity: Severity.CRITICAL,

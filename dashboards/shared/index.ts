@@ -4,3 +4,4 @@ export * from './links.js';
 export * from './panels.js';
 export * from './units.js';
 export * from './variables.js';
+export * from './promql.js';

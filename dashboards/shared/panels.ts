@@ -125,6 +125,8 @@ function lastValue(): ReduceDataOptionsBuilder {
 export interface TimeSeriesSpec extends PanelSpec {
   /** Stack the series (parts of a whole, such as traffic per site). @default false */
   readonly stacked?: boolean;
+  /** Draw series whose name ends in " out" below the axis, as network graphs do. @default false */
+  readonly outBelow?: boolean;
 }
 
 /** A time series panel with a table legend showing each series' mean and maximum. */
@@ -134,6 +136,7 @@ export function timeSeries(spec: TimeSeriesSpec): TimeSeriesPanel {
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending))
     .fillOpacity(spec.stacked ? 30 : 10);
   if (spec.stacked) panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
+  if (spec.outBelow) panel.overrideByRegexp('/ out$/', [{ id: 'custom.transform', value: 'negative-Y' }]);
   return panel;
 }
 

@@ -15,6 +15,7 @@ export const Unit = {
   /** A duration in seconds, drawn as "3 days 4 hours". */
   DURATION: 'dtdurations',
   CELSIUS: 'celsius',
+  WATTS: 'watt',
   BYTES: 'bytes',
   /** A plain count (devices, alerts, prefixes). */
   COUNT: 'short',
