@@ -1,0 +1,133 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import { QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as PieChartBuilder, PieChartLegendOptionsBuilder, PieChartLegendValues } from '@grafana/grafana-foundation-sdk/piechart';
+import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { FLOWS_DATABASE, FlowTables } from '../../constructs/flows/flow-schema.js';
+import type { DashboardModel } from '../../constructs/metrics/grafana.js';
+import {
+  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, FLOW_BUCKET, FLOW_BUCKET_SEC, flowsInRange, variableFilter, type FlowColumn,
+} from '../shared/clickhouse.js';
+import { DashboardTag } from '../shared/links.js';
+import { heliosDashboard, type DashboardSpec } from '../shared/panels.js';
+import { Unit } from '../shared/units.js';
+
+/** How many rows a top-N table shows. */
+export const TOP_N = 20;
+
+// ------------------------------------------------------------------ variables (ClickHouse)
+
+/**
+ * Variables are read from the hourly rollup: it is the smallest table and it holds every
+ * exporter and interface of the range (the hour the range starts in included).
+ */
+const HOURS_OF_RANGE = 'time >= toStartOfHour($__fromTime) AND time <= $__toTime';
+const PER_HOUR = `${FLOWS_DATABASE}.${FlowTables.PER_HOUR}`;
+
+/** The variables' SQL, by name: the dashboards use them and the tests run them. */
+export const FLOW_VARIABLE_SQL = {
+  site: `SELECT DISTINCT exporter_site FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_site != '' ORDER BY exporter_site`,
+  device: `SELECT DISTINCT exporter_name FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_name != ''`
+    + ` AND ${variableFilter('exporter_site', 'site')} ORDER BY exporter_name`,
+  /** The interfaces flows entered or left the chosen device by. */
+  interface: `SELECT DISTINCT arrayJoin([in_if_name, out_if_name]) AS interface FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE}`
+    + " AND exporter_name = ${device:singlequote} AND interface != '' ORDER BY interface",
+} as const;
+
+function clickHouseVariable(name: keyof typeof FLOW_VARIABLE_SQL, label: string, multi: boolean): QueryVariableBuilder {
+  const variable = new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .query(new ClickHouseQueryBuilder(`${name}-values`).table(FLOW_VARIABLE_SQL[name]).build() as unknown as Record<string, unknown>)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+  return multi ? variable.multi(true).includeAll(true).allValue(ALL_VALUE) : variable;
+}
+
+/** The exporter's site and the exporter: filter every panel of a flow dashboard (Interface Correlation excepted). */
+export function exporterVariables(): QueryVariableBuilder[] {
+  return [clickHouseVariable('site', 'Exporter site', true), clickHouseVariable('device', 'Exporter', true)];
+}
+
+/** One device and one of its interfaces (Interface Correlation; network dashboards link with var-device, var-interface). */
+export function interfaceVariables(): QueryVariableBuilder[] {
+  return [clickHouseVariable('device', 'Device', false), clickHouseVariable('interface', 'Interface', false)];
+}
+
+/** The filter of the exporter variables, for flowsInRange's `where`. */
+export const EXPORTER_FILTER = `${variableFilter('exporter_site', 'site')} AND ${variableFilter('exporter_name', 'device')}`;
+
+// ------------------------------------------------------------------ SQL pieces
+
+/** IANA protocol numbers in the words engineers use; others as their number. */
+export const PROTOCOL_NAME = "transform(proto, [1, 6, 17, 47, 50, 58, 89, 132], ['ICMP', 'TCP', 'UDP', 'GRE', 'ESP', 'ICMPv6', 'OSPF', 'SCTP'], toString(proto))";
+/** Empty sites, countries and AS names are outside Helios's NetBox / unknown to GeoIP. */
+export const orUnknown = (column: string, unknown: string): string => `if(${column} = '', '${unknown}', ${column})`;
+/** The AS's name as GeoIP knows it, beside its number (the rollups keep the last one seen). */
+export const AS_NAME = (column: string): string => `anyIf(${column}, ${column} != '') AS as_name`;
+
+/**
+ * A time series of bits per second, one series per `label` (an SQL expression), from
+ * the table that fits the range.
+ */
+export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string): string {
+  return `SELECT ${FLOW_BUCKET} AS time, ${label} AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
+    + ` FROM ${flowsInRange([...columns, 'bytes'], where)} GROUP BY time, series ORDER BY time, series`;
+}
+
+/**
+ * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`, `extra`
+ * aggregates shown after them (such as an AS's name).
+ */
+export function topSql(keys: readonly string[], columns: readonly FlowColumn[], where: string, extra: readonly string[] = []): string {
+  const names = keys.map((k) => k.split(' AS ').pop()!);
+  return `SELECT ${[...keys, ...extra, 'sum(bytes) AS bytes', 'sum(packets) AS packets', 'sum(flows) AS flows'].join(', ')}`
+    + ` FROM ${flowsInRange([...columns, 'bytes', 'packets', 'flows'], where)}`
+    + ` GROUP BY ${names.join(', ')} ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
+}
+
+// ------------------------------------------------------------------ panels
+
+/** Bits per second over time, one series per label; stacked unless the series overlap (in and out). */
+export function timeSeriesPanel(title: string, description: string, sql: string, options: { readonly stacked?: boolean } = {}): TimeSeriesBuilder {
+  const panel = new TimeSeriesBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').timeSeries(sql))
+    .unit(Unit.BITS_PER_SECOND)
+    .min(0)
+    .fillOpacity(20)
+    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right)
+      .showLegend(true).calcs(['mean', 'max']));
+  return options.stacked ?? true ? panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal)) : panel;
+}
+
+export function tablePanel(title: string, description: string, sql: string): TableBuilder {
+  return new TableBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').table(sql))
+    .overrideByName('bytes', [{ id: 'unit', value: Unit.BYTES }])
+    .overrideByName('packets', [{ id: 'unit', value: Unit.COUNT }])
+    .overrideByName('flows', [{ id: 'unit', value: Unit.COUNT }]);
+}
+
+/** A share of a whole: one slice per row of (label, value). */
+export function piePanel(title: string, description: string, sql: string, unit: string): PieChartBuilder {
+  return new PieChartBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').table(sql))
+    .unit(unit)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().values(true).calcs(['lastNotNull']))
+    .legend(new PieChartLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right)
+      .showLegend(true).values([PieChartLegendValues.Percent]));
+}
+
+/** A flow dashboard: Helios's dashboard frame, tagged flows, filtered by the exporter variables unless given others. */
+export function flowDashboard(spec: Omit<DashboardSpec, 'tag' | 'variables'> & { readonly variables?: DashboardSpec['variables'] }): DashboardModel {
+  return heliosDashboard({ ...spec, tag: DashboardTag.FLOWS, variables: spec.variables ?? exporterVariables() });
+}
