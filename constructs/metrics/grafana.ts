@@ -189,8 +189,9 @@ function urlPort(url: string, what: string): number {
  * Grafana with its datasources (Thanos Query, Alertmanager and, with flows, the
  * ClickHouse flow store) and dashboards provisioned from ConfigMaps labelled
  * `grafana_dashboard: "1"`, each added with `addDashboard` and mounted into the
- * dashboard folder Grafana rereads every 30 seconds. Roles come from the identity
- * provider's groups; credentials come from the secret store.
+ * subdirectory, named after its Grafana folder, of the directory Grafana rereads every
+ * 30 seconds. Roles come from the identity provider's groups; credentials come from
+ * the secret store. Optionally served over HTTPS through a Gateway or an Ingress.
  */
 export class Grafana extends Construct {
   public readonly workload: WorkloadRef;

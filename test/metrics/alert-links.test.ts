@@ -24,6 +24,28 @@ function alertsOf(objects: readonly any[]): Alert[] {
   ];
 }
 
+/** Every recording rule a cluster evaluates: the recorded series → its expression. */
+function recordsOf(objects: readonly any[]): Map<string, string> {
+  const ruler = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'thanos-ruler-rules');
+  const groups = [...all(objects, 'PrometheusRule').flatMap((r) => r.spec.groups), ...(ruler ? parseYaml(ruler.data['rules.yaml']).groups : [])];
+  return new Map(groups.flatMap((g: any) => g.rules.filter((r: any) => r.record).map((r: any) => [r.record, r.expr])));
+}
+
+/** The series an expression reads, with those the recorded series it reads are made of. */
+function seriesBehind(expr: string, records: Map<string, string>): Set<string> {
+  const out = new Set<string>();
+  const visit = (e: string) => {
+    for (const name of seriesOf(e)) {
+      if (out.has(name)) continue;
+      out.add(name);
+      const recorded = records.get(name);
+      if (recorded) visit(recorded);
+    }
+  };
+  visit(expr);
+  return out;
+}
+
 /** The dashboards a cluster's Grafana provisions: uid → model, read from the labelled ConfigMaps. */
 function dashboardsOf(objects: readonly any[]): Map<string, any> {
   const out = new Map<string, any>();
@@ -51,6 +73,15 @@ function runbookTarget(url: string, base: string): { file: string; anchor: strin
   return { file, anchor };
 }
 
+const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset']);
+
+/** The series an expression reads: its identifiers that are not functions, keywords, label names or values, or durations. */
+function seriesOf(expr: string): string[] {
+  const code = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, '').replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  return [...code.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(?![a-zA-Z0-9_:])(?!\s*\()/g)].map(([name]) => name).filter((name) => !PROMQL_WORDS.has(name));
+}
+
 /** Every dashboard query's text: PromQL expressions and SQL. */
 function queriesOf(dashboard: any): string {
   const panels = (dashboard.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
@@ -63,6 +94,7 @@ function checkLinks(config: string, expectedFor: (cluster: string) => { runbookB
   for (const [cluster, objects] of synthObjects(config)) {
     const expected = expectedFor(cluster);
     const dashboards = dashboardsOf(objects);
+    const records = recordsOf(objects);
     const alerts = alertsOf(objects);
     expect(alerts.length).toBeGreaterThan(0);
     for (const a of alerts) {
@@ -76,11 +108,11 @@ function checkLinks(config: string, expectedFor: (cluster: string) => { runbookB
       expect([where, m?.[1]]).toEqual([where, expected.grafanaUrl]);
       const dashboard = dashboards.get(m![2]);
       expect([where, m![2], dashboard !== undefined]).toEqual([where, m![2], true]);
-      // The dashboard shows what the alert fires on: the series itself, or the firing alerts.
+      // The dashboard shows what the alert fires on (the series, or those a recorded series is made of), or the firing alerts.
       const queries = queriesOf(dashboard);
       const shown = m![2] === ALERTS_OVERVIEW_DASHBOARD
         ? /\bALERTS\b/.test(queries)
-        : [...a.expr.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].some(([name]) => name.includes('_') && new RegExp(`\\b${name}\\b`).test(queries));
+        : [...seriesBehind(a.expr, records)].some((name) => new RegExp(`(^|[^a-zA-Z0-9_:])${name}($|[^a-zA-Z0-9_:])`).test(queries));
       expect([where, m![2], shown]).toEqual([where, m![2], true]);
       checked++;
     }
@@ -113,6 +145,12 @@ describe('every alert of every stack links to its runbook and its dashboard', ()
       .toBe('https://git.example.net/helios/constructs/flows/README.md#flowrateanomaly');
     expect(dashboardUrl('helios-bgp-status')).toBe('/d/helios-bgp-status');
     expect(dashboardUrl('helios-bgp-status', 'https://grafana.example.net/')).toBe('https://grafana.example.net/d/helios-bgp-status');
+  });
+
+  it('reads the series of an expression, not its functions, keywords or labels', () => {
+    expect(seriesOf('max by (device) (label_replace(gnmic_target_up, "target", "$1", "name", "(.+)") * on (target) group_left (device) gnmi_target:taxonomy:info\nor\n  up{job="snmp"}) == 0'))
+      .toEqual(['gnmic_target_up', 'gnmi_target:taxonomy:info', 'up']);
+    expect(seriesOf('rate(ifInErrors{job="snmp"}[5m]) > 0.01')).toEqual(['ifInErrors']);
   });
 
   it('fails for an anchor no heading has (the check can fail)', () => {
