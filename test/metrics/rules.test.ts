@@ -266,6 +266,6 @@ describe('promtool test rules: the Ruler\'s interface utilization recordings', (
     const ruler = find(objects, 'StatefulSet', 'thanos-ruler', 'helios-storage');
     expect(ruler.spec.template.spec.containers[0].args).toContain('--rule-file=/etc/thanos/rules/*.yaml');
     expect(parseYaml(find(objects, 'ConfigMap', 'thanos-ruler-rules', 'helios-storage').data['rules.yaml']).groups.map((g: any) => g.name))
-      .toEqual(['interface-utilization-5m', 'interface-utilization-1h', 'device-reachability']);
+      .toEqual(['interface-utilization-5m', 'interface-utilization-1h', 'site-traffic', 'device-reachability']);
   });
 });
