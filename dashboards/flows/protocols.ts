@@ -35,7 +35,7 @@ export function protocolsDashboard(): DashboardModel {
         topSql([`${PROTOCOL_NAME} AS protocol`, 'service_port'], ['proto', 'service_port'], `proto IN (6, 17, 132) AND ${EXPORTER_FILTER}`))
         .height(10).span(12),
       tablePanel('TCP flags', 'TCP flows of the last hour by the flags they carried (flows_raw): many SYN-only flows are scans or unanswered connections.',
-        'SELECT flags, count() AS flows, sum(packets) AS packets, sum(bytes) AS bytes'
+        'SELECT flags, sum(bytes) AS bytes, sum(packets) AS packets, count() AS flows'
       + ` FROM ${rawFlows([`${TCP_FLAG_NAMES} AS flags`], `proto = 6 AND ${EXPORTER_FILTER}`)}`
       + ` GROUP BY flags ORDER BY flows DESC, flags LIMIT ${TOP_N}`).timeFrom(FLAGS_WINDOW).height(10).span(12),
     ],

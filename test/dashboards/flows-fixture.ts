@@ -155,7 +155,8 @@ export function generateFlows(count: number, seed: number, time: (i: number) => 
   let state = seed;
   const next = (n: number) => {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state % n;
+    // The high bits: an LCG's low bits repeat with a short period.
+    return Math.floor(state / 2 ** 16) % n;
   };
   return Array.from({ length: count }, (_, i) => {
     const pool = next(3) === 0 ? V6 : V4;
