@@ -52,9 +52,10 @@ export function alertsOverview(): DashboardModel {
         width: 8,
         height: 6,
         noValue: 'none',
-        columns: { alertname: 'Alert', cluster: 'Cluster', site: 'Site' },
+        columns: { alertname: 'Alert', cluster: 'Cluster' },
         queries: [{
-          expr: `max by (${ALERT_LABELS}) (${selector('ALERTS', ['alertstate="firing"', `severity="${Severity.INFO}"`, ...siteMatchers()])})`,
+          // Such alerts are about the pipeline, not a site: the cluster is their only scope.
+          expr: `max by (${ALERT_LABELS}) (${selector('ALERTS', ['alertstate="firing"', `severity="${Severity.INFO}"`, ...matchers(['cluster'])])})`,
           instant: true,
           format: 'table',
         }],

@@ -81,7 +81,6 @@ export function bgpStatus(): DashboardModel {
         unit: Unit.COUNT,
         width: 8,
         height: 8,
-        outBelow: true,
         queries: [
           { expr: prefixes(GNMI_METRICS.bgpPrefixesReceived), legend: '{{device}} {{neighbor_neighbor_address}} in' },
           { expr: prefixes(GNMI_METRICS.bgpPrefixesSent), legend: '{{device}} {{neighbor_neighbor_address}} out' },

@@ -23,11 +23,10 @@ export function interfaceAnalytics(): DashboardModel {
     panels: [
       timeSeries({
         title: 'Traffic',
-        description: 'Bits per second each interface receives (above the axis) and sends (below); click a line for the flows through it.',
+        description: 'Bits per second each interface receives and sends; click a line for the flows through it.',
         unit: Unit.BITS_PER_SECOND,
         width: 12,
         height: 9,
-        outBelow: true,
         links: interfaceLinks('series'),
         queries: [
           { expr: `sum by (device, interface) (${selector(INTERFACE_RECORDS.inBits, chosen)})`, legend: '{{device}} {{interface}} in' },
@@ -43,7 +42,6 @@ export function interfaceAnalytics(): DashboardModel {
         min: 0,
         max: 1,
         thresholds: Thresholds.utilization(),
-        outBelow: true,
         links: interfaceLinks('series'),
         queries: [
           { expr: `sum by (device, interface) (${utilization('in')})`, legend: '{{device}} {{interface}} in' },
@@ -56,7 +54,6 @@ export function interfaceAnalytics(): DashboardModel {
         unit: Unit.PACKETS_PER_SECOND,
         width: 12,
         height: 8,
-        outBelow: true,
         links: interfaceLinks('series'),
         queries: [
           { expr: interfaceCounterRate('ifInErrors', GNMI_METRICS.inErrors, device), legend: '{{device}} {{interface}} in' },
@@ -69,7 +66,6 @@ export function interfaceAnalytics(): DashboardModel {
         unit: Unit.PACKETS_PER_SECOND,
         width: 12,
         height: 8,
-        outBelow: true,
         links: interfaceLinks('series'),
         queries: [
           { expr: interfaceCounterRate('ifInDiscards', GNMI_METRICS.inDiscards, device), legend: '{{device}} {{interface}} in' },

@@ -78,11 +78,10 @@ export function networkOverview(): DashboardModel {
       }),
       timeSeries({
         title: 'Traffic per site',
-        description: 'Bits per second through every interface of each site\'s devices, in above the axis and out below.',
+        description: 'Bits per second through every interface of each site\'s devices, in and out.',
         unit: Unit.BITS_PER_SECOND,
         width: 12,
         height: 9,
-        outBelow: true,
         queries: [
           { expr: `sum by (site) (${selector(SITE_RECORDS.inBits, siteMatchers())})`, legend: '{{site}} in' },
           { expr: `sum by (site) (${selector(SITE_RECORDS.outBits, siteMatchers())})`, legend: '{{site}} out' },

@@ -45,11 +45,10 @@ export function siteOverview(): DashboardModel {
       }),
       timeSeries({
         title: 'Bandwidth per site',
-        description: 'Bits per second through every interface of each site\'s devices (a Thanos Ruler recording), in above the axis and out below.',
+        description: 'Bits per second through every interface of each site\'s devices (a Thanos Ruler recording), in and out.',
         unit: Unit.BITS_PER_SECOND,
         width: 24,
         height: 9,
-        outBelow: true,
         queries: [
           { expr: `sum by (site) (${selector(SITE_RECORDS.inBits, siteMatchers())})`, legend: '{{site}} in' },
           { expr: `sum by (site) (${selector(SITE_RECORDS.outBits, siteMatchers())})`, legend: '{{site}} out' },

@@ -125,8 +125,6 @@ function lastValue(): ReduceDataOptionsBuilder {
 export interface TimeSeriesSpec extends PanelSpec {
   /** Stack the series (parts of a whole, such as traffic per site). @default false */
   readonly stacked?: boolean;
-  /** Draw series whose name ends in " out" below the axis, as network graphs do. @default false */
-  readonly outBelow?: boolean;
 }
 
 /** A time series panel with a table legend showing each series' mean and maximum. */
@@ -136,7 +134,6 @@ export function timeSeries(spec: TimeSeriesSpec): TimeSeriesPanel {
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending))
     .fillOpacity(spec.stacked ? 30 : 10);
   if (spec.stacked) panel.stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
-  if (spec.outBelow) panel.overrideByRegexp('/ out$/', [{ id: 'custom.transform', value: 'negative-Y' }]);
   return panel;
 }
 
@@ -236,5 +233,6 @@ export function heliosDashboard(spec: DashboardSpec): DashboardModel {
   for (const panel of spec.panels) builder.withPanel(panel);
   const dashboard = builder.build();
   const panels = (dashboard.panels ?? []).map((p, i) => ({ ...p, id: i + 1 }));
-  return { ...dashboard, panels, uid: spec.uid, title: spec.title };
+  // As JSON: the SDK's query objects carry a marker method, which a file cannot hold.
+  return JSON.parse(JSON.stringify({ ...dashboard, panels, uid: spec.uid, title: spec.title })) as DashboardModel;
 }

@@ -43,7 +43,7 @@ export function interfaceCounterRate(snmpCounter: string, gnmiCounter: string, m
 export function deviceReachable(matcherList: readonly string[]): string {
   const cluster = matcherList.filter((m) => m.startsWith('cluster='));
   const gnmi = `label_replace(${selector('gnmic_target_up', cluster)}, "target", "$1", "name", "(.+)")`
-    + ` * on (cluster, target) group_left (device, region, site) ${selector('gnmi_target:taxonomy:info', matcherList)}`;
+    + ` * on (target) group_left (device, region, site) ${selector('gnmi_target:taxonomy:info', matcherList)}`;
   return `max by (cluster, region, site, device) (\n  ${selector('up', [`job="${SNMP_JOB}"`, ...matcherList])}\n`
     + `or\n  ${selector('probe_success', [`job="${BLACKBOX_JOB}"`, 'module="icmp"', ...matcherList])}\nor\n  ${gnmi}\n)`;
 }
