@@ -194,6 +194,7 @@ export function bucketOf(c: ClusterConfig): string {
 function checkGrafanaHttps(c: ClusterConfig, report: (path: Path, message: string) => void): void {
   const https = c.grafana.https;
   if (!https) return;
+  if (!c.stacks.metrics) report(['https'], 'needs stacks.metrics: true (Grafana is part of the metrics stack)');
   if (!c.grafana.url) {
     report(['url'], 'is required with grafana.https: Grafana is served at this URL\'s host');
   } else {

@@ -135,6 +135,12 @@ describe('grafana.https refuses', () => {
     expect(problems(config(`${gateway}\ntls: {}`))[0]).toMatch(/grafana\.https\.tls: names neither certManager nor secretName/);
   });
 
+  it('a cluster without the metrics stack, which has no Grafana to serve', () => {
+    expect(problems(config(gateway).replace('    grafana:\n', '    stacks: { metrics: false }\n    grafana:\n'))).toEqual([
+      'helios.yaml: clusters[0].grafana.https: needs stacks.metrics: true (Grafana is part of the metrics stack) (line 11)',
+    ]);
+  });
+
   it('unknown keys, issuer kinds and names Kubernetes would not accept, naming the path and what is allowed', () => {
     expect(problems(config(`${gateway}\ntls: { issuer: le }`))[0])
       .toBe('helios.yaml: clusters[0].grafana.https.tls: unknown key "issuer"; allowed: certManager, secretName (line 12)');
