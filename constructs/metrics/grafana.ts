@@ -408,8 +408,8 @@ export class Grafana extends Construct {
   /** The HTTPRoute or Ingress, and the certificate; returns the namespace whose pods forward users to Grafana. */
   private serveHttps(https: GrafanaHttps, rootUrl: string | undefined): string {
     if (!rootUrl) throw new Error('grafana: rootUrl is required to serve Grafana over HTTPS: its host is the name Grafana is served at');
-    const url = new URL(rootUrl);
-    if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '')) {
+    const url = URL.canParse(rootUrl) ? new URL(rootUrl) : undefined;
+    if (url?.protocol !== 'https:' || url.pathname !== '/') {
       throw new Error(`grafana: rootUrl "${rootUrl}" must be https://<host>[:port] with no path to serve Grafana over HTTPS`);
     }
     if (!https.gateway === !https.ingress) throw new Error('grafana https: name either a gateway or an ingress, not both or neither');

@@ -1,5 +1,8 @@
+import { Testing } from 'cdk8s';
 import { all, find, oneCluster } from './support.js';
+import { MetricsStack, PlatformBase, type GrafanaHttps } from '../../constructs/index.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { planCluster } from '../../src/plan.js';
 import { synthesize } from '../../src/synth.js';
 import { formatSchemaProblem, SchemaValidator } from '../validation/schemas.js';
 
@@ -148,5 +151,30 @@ describe('grafana.https refuses', () => {
       .toBe('helios.yaml: clusters[0].grafana.https.tls.certManager.kind: "ACMEIssuer" is not one of Issuer, ClusterIssuer (line 12)');
     expect(problems(config('gateway: { name: Shared_GW, namespace: gateway-system }'))[0])
       .toMatch(/^helios\.yaml: clusters\[0\]\.grafana\.https\.gateway\.name: "Shared_GW" is not a valid name/);
+  });
+});
+
+describe('the Grafana construct, used without helios.yaml, refuses', () => {
+  const build = (https: GrafanaHttps, grafanaUrl?: string) => () => {
+    const plan = planCluster(parseConfig(oneCluster({ extra: '    stacks: { flows: false }\n' }), 'helios.yaml').clusters[0]);
+    const chart = Testing.chart();
+    new MetricsStack(chart, 'metrics', { platform: new PlatformBase(chart, 'platform', plan.platform), ...plan.metrics!, grafanaUrl, grafanaHttps: https });
+  };
+  const gateway = { name: 'shared', namespace: 'gateway-system' };
+  const ingress = { className: 'nginx', namespace: 'ingress-nginx' };
+
+  it('HTTPS without an https:// root URL with no path', () => {
+    expect(build({ gateway })).toThrow('grafana: rootUrl is required to serve Grafana over HTTPS');
+    expect(build({ gateway }, 'grafana.example.net')).toThrow('grafana: rootUrl "grafana.example.net" must be https://<host>[:port] with no path');
+    expect(build({ gateway }, 'https://example.net/grafana')).toThrow('must be https://<host>[:port] with no path');
+  });
+
+  it('both or neither way in, an ingress without a certificate, and two certificate sources', () => {
+    const url = 'https://grafana.example.net';
+    expect(build({ gateway, ingress, tls: { secretName: 'x' } }, url)).toThrow('grafana https: name either a gateway or an ingress, not both or neither');
+    expect(build({}, url)).toThrow('grafana https: name either a gateway or an ingress');
+    expect(build({ ingress }, url)).toThrow('grafana https: an ingress needs tls');
+    expect(build({ gateway, tls: {} }, url)).toThrow('grafana https tls: name either certManager or secretName, not both or neither');
+    expect(build({ gateway }, url)).not.toThrow();
   });
 });
