@@ -428,7 +428,9 @@ export class Gnmic extends Construct {
  */
 export function gnmicRuleGroups(): RuleGroup[] {
   const target = (metric: string, from: string) => `label_replace(${metric}, "target", "$1", "${from}", "(.+)")`;
-  const fresh = `group by (target, device, site, region, vendor, platform, role, tier) (${target(GNMI_METRICS.adminStatus, 'source')})`;
+  // `cluster` is the shards' external label: absent where this runs, kept wherever the
+  // input has it, so the map reads the same when evaluated over Thanos.
+  const fresh = `group by (cluster, target, device, site, region, vendor, platform, role, tier) (${target(GNMI_METRICS.adminStatus, 'source')})`;
   return [{
     name: 'gnmi-targets',
     records: [{
