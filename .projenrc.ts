@@ -267,6 +267,11 @@ project.addTask('bench:targets', {
   exec: 'npm run bench --workspace=services/target-generator',
 });
 
+project.addTask('bench:dashboards', {
+  description: 'Flow dashboards: every ClickHouse panel over 24 h of Large-tier rollup rows in chdb (p50/p95 per panel, row counts)',
+  exec: 'tsx test/bench/dashboards.ts',
+});
+
 /**
  * `npm test` is the one command CI runs: it provisions the real peers the tests
  * start (a failed provision fails the run), type-checks everything (building lib/
