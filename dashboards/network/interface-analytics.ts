@@ -3,8 +3,8 @@ import { GNMI_METRICS, INTERFACE_STATUS_CODES } from '../../constructs/metrics/g
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import { SNMP_JOB } from '../../constructs/metrics/snmp-exporter.js';
 import {
-  DashboardTag, DashboardUid, INTERFACE_VARIABLE, Thresholds, Unit, asInterface, barGauge, heliosDashboard,
-  interfaceCounterRate, interfaceLinks, interfaceTraffic, scopeMatchers, selector,
+  DashboardTag, DashboardUid, INTERFACE_VARIABLE, Thresholds, Unit, asInterface, barGauge, busiestInterfaces, heliosDashboard,
+  interfaceCounterRate, interfaceLinks, scopeMatchers, selector,
   sharedVariables, stateMappings, stateTimeline, timeSeries,
 } from '../shared/index.js';
 
@@ -100,7 +100,7 @@ export function interfaceAnalytics(): DashboardModel {
         width: 12,
         height: 8,
         links: interfaceLinks('series'),
-        queries: [{ expr: `topk(10, sum by (device, interface) (${interfaceTraffic(chosen)}))`, legend: '{{device}} {{interface}}', instant: true }],
+        queries: [{ expr: busiestInterfaces(chosen), legend: '{{device}} {{interface}}', instant: true }],
       }),
     ],
   });

@@ -2,7 +2,7 @@ import { DEVICE_RECORDS, SITE_RECORDS } from '../../constructs/metrics/device-al
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import {
-  DEVICE_SERIES, DashboardTag, DashboardUid, Drilldown, Thresholds, Unit, asInterface, deviceReachable,
+  DashboardTag, DashboardUid, Drilldown, Thresholds, Unit, asInterface, deviceReachable, deviceSeries,
   heatmap, heliosDashboard, interfaceLinks, interfaceUtilization, scopeMatchers, selector, sharedVariables,
   siteMatchers, stat, table, timeSeries,
 } from '../shared/index.js';
@@ -13,7 +13,7 @@ const UTILIZATION_BUCKETS = [0.1, 0.25, 0.5, 0.75, 0.9, 1] as const;
 /** Is the network healthy right now, and where should I look first? */
 export function networkOverview(): DashboardModel {
   const scope = scopeMatchers();
-  const devices = `{${DEVICE_SERIES.slice(1, -1)}, ${scope.join(', ')}}`;
+  const devices = deviceSeries(scope);
   const utilization = `max by (cluster, device, ifName) (${interfaceUtilization(scope)})`;
   const bgp = selector(GNMI_METRICS.bgpSessionState, scope);
   return heliosDashboard({

@@ -1,14 +1,14 @@
 import { SITE_RECORDS } from '../../constructs/metrics/device-alerts.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import {
-  DEVICE_SERIES, DashboardTag, DashboardUid, Thresholds, Unit, barGauge, deviceReachable, firingAlertsBySite,
+  DashboardTag, DashboardUid, Thresholds, Unit, barGauge, deviceReachable, deviceSeries, firingAlertsBySite,
   heliosDashboard, scopeMatchers, selector, sharedVariables, siteMatchers, stat, timeSeries,
 } from '../shared/index.js';
 
 /** How is each site doing: how many devices, how much traffic, how available, how many alerts? */
 export function siteOverview(): DashboardModel {
   const scope = scopeMatchers();
-  const devices = `{${DEVICE_SERIES.slice(1, -1)}, ${scope.join(', ')}}`;
+  const devices = deviceSeries(scope);
   return heliosDashboard({
     uid: DashboardUid.SITE_OVERVIEW,
     title: 'Site Overview',

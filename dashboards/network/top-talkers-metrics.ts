@@ -1,13 +1,12 @@
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import {
-  DashboardTag, DashboardUid, Thresholds, Unit, asInterface, barGauge, deviceLinks, heliosDashboard,
+  DashboardTag, DashboardUid, Thresholds, Unit, asInterface, barGauge, busiestInterfaces, deviceLinks, heliosDashboard,
   interfaceLinks, interfaceTraffic, interfaceUtilization, scopeMatchers, sharedVariables,
 } from '../shared/index.js';
 
 /** Which interfaces and devices carry the most traffic, and which links are closest to full? */
 export function topTalkersMetrics(): DashboardModel {
   const scope = scopeMatchers();
-  const busiest = (by: string, expr: string) => `topk(10, sum by (${by}) (${expr}))`;
   const fullest = (window: '5m' | '1h max') => `topk(10, max by (device, interface) (${asInterface(interfaceUtilization(scope, window))}))`;
   return heliosDashboard({
     uid: DashboardUid.TOP_TALKERS_METRICS,
@@ -23,7 +22,7 @@ export function topTalkersMetrics(): DashboardModel {
         width: 12,
         height: 10,
         links: interfaceLinks('series'),
-        queries: [{ expr: busiest('device, interface', interfaceTraffic(scope)), legend: '{{device}} {{interface}}', instant: true }],
+        queries: [{ expr: busiestInterfaces(scope), legend: '{{device}} {{interface}}', instant: true }],
       }),
       barGauge({
         title: 'Busiest devices',
@@ -32,7 +31,7 @@ export function topTalkersMetrics(): DashboardModel {
         width: 12,
         height: 10,
         links: deviceLinks('series'),
-        queries: [{ expr: busiest('device', interfaceTraffic(scope)), legend: '{{device}}', instant: true }],
+        queries: [{ expr: `topk(10, sum by (device) (${interfaceTraffic(scope)}))`, legend: '{{device}}', instant: true }],
       }),
       barGauge({
         title: 'Fullest links now',

@@ -19,6 +19,11 @@ export function interfaceTraffic(matcherList: readonly string[]): string {
   return `{${[`__name__=~"${INTERFACE_RECORDS.inBits}|${INTERFACE_RECORDS.outBits}"`, ...matcherList].join(', ')}}`;
 }
 
+/** The ten interfaces carrying the most traffic now, in and out together, by device and interface. */
+export function busiestInterfaces(matcherList: readonly string[]): string {
+  return `topk(10, sum by (device, ${INTERFACE_VARIABLE}) (${interfaceTraffic(matcherList)}))`;
+}
+
 /** Selects both utilization recordings (in and out, per 5 minutes) at once. */
 export function interfaceUtilization(matcherList: readonly string[], window: '5m' | '1h max' = '5m'): string {
   const suffix = window === '5m' ? 'ratio_rate5m' : 'ratio_max1h';

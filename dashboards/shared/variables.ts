@@ -46,9 +46,9 @@ export function selector(metric: string, matcherList: readonly string[]): string
   return `${metric}{${matcherList.join(', ')}}`;
 }
 
-/** Adds matchers to a `{...}` selector with no metric name. */
-function narrow(series: string, extra: readonly string[]): string {
-  return extra.length ? `${series.slice(0, -1)}, ${extra.join(', ')}}` : series;
+/** DEVICE_SERIES narrowed by more matchers. */
+export function deviceSeries(extra: readonly string[]): string {
+  return extra.length ? `${DEVICE_SERIES.slice(0, -1)}, ${extra.join(', ')}}` : DEVICE_SERIES;
 }
 
 function queryVariable(name: string, label: string, query: string): QueryVariableBuilder {
@@ -72,12 +72,12 @@ const LABEL_NAMES: Record<ScopeLabel | typeof DEVICE_VARIABLE, string> = {
 
 /** The scope variables, each narrowed by those before it. */
 export function scopeVariables(): QueryVariableBuilder[] {
-  return SCOPE_LABELS.map((label, i) => queryVariable(label, LABEL_NAMES[label], `label_values(${narrow(DEVICE_SERIES, matchers(SCOPE_LABELS.slice(0, i)))}, ${label})`));
+  return SCOPE_LABELS.map((label, i) => queryVariable(label, LABEL_NAMES[label], `label_values(${deviceSeries(matchers(SCOPE_LABELS.slice(0, i)))}, ${label})`));
 }
 
 /** The device variable, narrowed by every scope variable. */
 export function deviceVariable(): QueryVariableBuilder {
-  return queryVariable(DEVICE_VARIABLE, LABEL_NAMES.device, `label_values(${narrow(DEVICE_SERIES, scopeMatchers())}, ${DEVICE_VARIABLE})`);
+  return queryVariable(DEVICE_VARIABLE, LABEL_NAMES.device, `label_values(${deviceSeries(scopeMatchers())}, ${DEVICE_VARIABLE})`);
 }
 
 /**
