@@ -237,6 +237,38 @@ function labelText(e: Expected): string {
   return `${e.metric ?? ''}{${inner}}`;
 }
 
+/**
+ * Runs the queries in one promtool invocation over the fixture and the rules; fails
+ * naming the queries whose results are not the expected ones. Returns how many ran.
+ */
+function evaluate(name: string, batch: ReadonlyArray<Query & { readonly expected: readonly Expected[] }>): number {
+  const file = writeScratch(dir, `${name}.test.yaml`, stringify({
+    rule_files: RULE_FILES,
+    // The Prometheus shards' and the Ruler's evaluation interval.
+    evaluation_interval: INTERVAL,
+    tests: [{
+      interval: INTERVAL,
+      input_series: networkFixture(),
+      promql_expr_test: batch.map((q) => ({
+        expr: q.expr,
+        eval_time: EVAL_TIME,
+        exp_samples: q.expected.map((e) => ({ labels: labelText(e), value: e.value })),
+      })),
+    }],
+  }, { lineWidth: 0 }));
+  const r = promtool(['test', 'rules', file]);
+  const output = r.stdout + r.stderr;
+  if (r.status !== 0) {
+    const wrong = beyondRounding(output);
+    if (wrong.length > 0 || !/FAILED:/.test(output)) {
+      const named = batch.filter((q) => wrong.some((w) => w.includes(JSON.stringify(q.expr).slice(0, 120)))).map((q) => q.key);
+      throw new Error(`promtool test rules: wrong results for ${named.join('; ') || 'the file'}:\n${wrong.join('\n') || output}`);
+    }
+  }
+  expect(output).toMatch(/SUCCESS|FAILED/);
+  return batch.length;
+}
+
 const { network, flows } = allDashboards();
 const queries = [...network, ...flows].flatMap(promqlQueries);
 const dir = scratch('dashboards-promql');
@@ -249,6 +281,7 @@ function ruleFiles(): string[] {
   const ruler = writeScratch(dir, 'thanos-ruler.yaml', find(objects, 'ConfigMap', 'thanos-ruler-rules', 'helios-storage').data['rules.yaml']);
   return [...shardRules, ruler];
 }
+const RULE_FILES = ruleFiles();
 
 describe('every PromQL query of the dashboards, on collector-shaped series (promtool)', () => {
   it('has an expected result for each query, and each expected result is for a query that exists and returns something', () => {
@@ -262,27 +295,28 @@ describe('every PromQL query of the dashboards, on collector-shaped series (prom
   });
 
   it('returns the expected series and values for every query, variables interpolated as Grafana does', () => {
-    const tests = queries.map((q) => ({
-      expr: q.expr,
-      eval_time: EVAL_TIME,
-      exp_samples: (EXPECTED[q.key] ?? []).map((e) => ({ labels: labelText(e), value: e.value })),
-    }));
-    const file = writeScratch(dir, 'dashboards.test.yaml', stringify({
-      rule_files: ruleFiles(),
-      // The Prometheus shards' and the Ruler's evaluation interval.
-      evaluation_interval: INTERVAL,
-      tests: [{ interval: INTERVAL, input_series: networkFixture(), promql_expr_test: tests }],
-    }, { lineWidth: 0 }));
-    const r = promtool(['test', 'rules', file]);
-    const output = r.stdout + r.stderr;
-    if (r.status !== 0) {
-      const wrong = beyondRounding(output);
-      if (wrong.length > 0 || !/FAILED:/.test(output)) {
-        const named = queries.filter((q) => wrong.some((w) => w.includes(JSON.stringify(q.expr).slice(0, 120)))).map((q) => q.key);
-        throw new Error(`promtool test rules: wrong results for ${named.join('; ') || 'the file'}:\n${wrong.join('\n') || output}`);
-      }
-    }
-    expect(output).toMatch(/SUCCESS|FAILED/);
-    console.log(`promtool evaluated ${tests.length} dashboard queries over ${networkFixture().length} series`);
+    const evaluated = evaluate('dashboards', queries.map((q) => ({ ...q, expected: EXPECTED[q.key] ?? [] })));
+    console.log(`promtool evaluated ${evaluated} dashboard queries over ${networkFixture().length} series`);
+  });
+
+  it('narrows the variables in a chain: a site leaves its roles and devices, a device its interfaces', () => {
+    const analytics = network.find((d) => d.uid === 'helios-interface-analytics')!;
+    const variables = variablesOf(analytics);
+    const fra1: Selection = { ...SELECTION, site: ['fra1'], device: [core], interface: '$__all' };
+    const query = (name: string) => {
+      const definition = String(variables.find((v) => v.name === name)!.query);
+      return interpolatePromQL(variablePromQL(definition), variables, fra1, INTERVALS);
+    };
+    const traffic = panelsOf(analytics).find((p) => p.title === 'Traffic')!.targets![0];
+    evaluate('narrowing', [
+      { key: '$role', expr: query('role'), expected: [at({ role: 'border' }, 1), at({ role: 'edge' }, 1)] },
+      { key: '$device', expr: query('device'), expected: [at({ device: core }, 1), at({ device: edge }, 1)] },
+      { key: '$interface', expr: query('interface'), expected: [at({ interface: 'GigabitEthernet0/0/0' }, 1)] },
+      {
+        key: 'Traffic A',
+        expr: interpolatePromQL(String(traffic.expr), variables, fra1, INTERVALS),
+        expected: [ifc(core, 'GigabitEthernet0/0/0', 0.8 * GBIT)],
+      },
+    ]);
   });
 });
