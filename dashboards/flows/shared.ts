@@ -24,9 +24,12 @@ export const TOP_N = 20;
 const HOURS_OF_RANGE = 'time >= toStartOfHour($__fromTime) AND time <= $__toTime';
 const PER_HOUR = `${FLOWS_DATABASE}.${FlowTables.PER_HOUR}`;
 
-/** The variables' SQL, by name: the dashboards use them and the tests run them. */
+/** The variables' SQL: the dashboards use them and the tests run them. */
 export const FLOW_VARIABLE_SQL = {
+  /** Every exporter of the range (Interface Correlation: one device, no site to narrow by). */
+  anyDevice: `SELECT DISTINCT exporter_name FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_name != '' ORDER BY exporter_name`,
   site: `SELECT DISTINCT exporter_site FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_site != '' ORDER BY exporter_site`,
+  /** The exporters of the chosen sites. */
   device: `SELECT DISTINCT exporter_name FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_name != ''`
     + ` AND ${variableFilter('exporter_site', 'site')} ORDER BY exporter_name`,
   /** The interfaces flows entered or left the chosen device by. */
@@ -34,11 +37,11 @@ export const FLOW_VARIABLE_SQL = {
     + " AND exporter_name = ${device:singlequote} AND interface != '' ORDER BY interface",
 } as const;
 
-function clickHouseVariable(name: keyof typeof FLOW_VARIABLE_SQL, label: string, multi: boolean): QueryVariableBuilder {
+function clickHouseVariable(name: string, label: string, sql: string, multi: boolean): QueryVariableBuilder {
   const variable = new QueryVariableBuilder(name)
     .label(label)
     .datasource(CLICKHOUSE_DATASOURCE)
-    .query(new ClickHouseQueryBuilder(`${name}-values`).table(FLOW_VARIABLE_SQL[name]).build() as unknown as Record<string, unknown>)
+    .query(new ClickHouseQueryBuilder(`${name}-values`).table(sql).build() as unknown as Record<string, unknown>)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
   return multi ? variable.multi(true).includeAll(true).allValue(ALL_VALUE) : variable;
@@ -46,12 +49,18 @@ function clickHouseVariable(name: keyof typeof FLOW_VARIABLE_SQL, label: string,
 
 /** The exporter's site and the exporter: filter every panel of a flow dashboard (Interface Correlation excepted). */
 export function exporterVariables(): QueryVariableBuilder[] {
-  return [clickHouseVariable('site', 'Exporter site', true), clickHouseVariable('device', 'Exporter', true)];
+  return [
+    clickHouseVariable('site', 'Exporter site', FLOW_VARIABLE_SQL.site, true),
+    clickHouseVariable('device', 'Exporter', FLOW_VARIABLE_SQL.device, true),
+  ];
 }
 
 /** One device and one of its interfaces (Interface Correlation; network dashboards link with var-device, var-interface). */
 export function interfaceVariables(): QueryVariableBuilder[] {
-  return [clickHouseVariable('device', 'Device', false), clickHouseVariable('interface', 'Interface', false)];
+  return [
+    clickHouseVariable('device', 'Device', FLOW_VARIABLE_SQL.anyDevice, false),
+    clickHouseVariable('interface', 'Interface', FLOW_VARIABLE_SQL.interface, false),
+  ];
 }
 
 /** The filter of the exporter variables, for flowsInRange's `where`. */
@@ -68,12 +77,23 @@ export const AS_NAME = (column: string): string => `anyIf(${column}, ${column} !
 
 /**
  * A time series of bits per second, one series per `label` (an SQL expression), from
- * the table that fits the range.
+ * the table that fits the range. With `top`, the `top` series with the most bytes keep
+ * their name and the rest add up to "other": pairs of 40 sites would be 1,600 lines.
  */
-export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string): string {
-  return `SELECT ${FLOW_BUCKET} AS time, ${label} AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
-    + ` FROM ${flowsInRange([...columns, 'bytes'], where)} GROUP BY time, series ORDER BY time, series`;
+export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string, top?: number): string {
+  const source = flowsInRange([...columns, 'bytes'], where);
+  if (top === undefined) {
+    return `SELECT ${FLOW_BUCKET} AS time, ${label} AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
+      + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
+  }
+  return `WITH (SELECT groupArray(series) FROM (SELECT ${label} AS series, sum(bytes) AS total FROM ${source}`
+    + ` GROUP BY series ORDER BY total DESC, series LIMIT ${top})) AS top_series`
+    + ` SELECT ${FLOW_BUCKET} AS time, if(has(top_series, ${label}), ${label}, 'other') AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
+    + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
 }
+
+/** How many site pairs a time series names before "other". */
+export const TOP_SERIES = 10;
 
 /**
  * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`, `extra`
@@ -109,6 +129,8 @@ export function tablePanel(title: string, description: string, sql: string): Tab
     .description(description)
     .datasource(CLICKHOUSE_DATASOURCE)
     .withTarget(new ClickHouseQueryBuilder('A').table(sql))
+    // Plain numbers by default: AS numbers and ports are names, not quantities.
+    .unit(Unit.STATE)
     .overrideByName('bytes', [{ id: 'unit', value: Unit.BYTES }])
     .overrideByName('packets', [{ id: 'unit', value: Unit.COUNT }])
     .overrideByName('flows', [{ id: 'unit', value: Unit.COUNT }]);

@@ -292,11 +292,13 @@ describe('the flow dashboards\' ClickHouse queries on the real schema and data',
       (await store.rows<Record<string, string>>(grafanaSql(sql, range, variables))).map((r) => Object.values(r)[0]);
     const variables = dashboards.flatMap((d) => d.templating?.list ?? []).filter((v) => v.datasource?.uid === CLICKHOUSE_DATASOURCE.uid);
     expect([...new Set(variables.map((v) => v.name))].sort()).toEqual(['device', 'interface', 'site']);
-    for (const v of variables) expect(v.query?.rawSql).toBe(FLOW_VARIABLE_SQL[v.name as keyof typeof FLOW_VARIABLE_SQL]);
+    const sql = new Set(Object.values(FLOW_VARIABLE_SQL));
+    for (const v of variables) expect(sql.has(v.query!.rawSql!)).toBe(true);
 
     expect(await values(FLOW_VARIABLE_SQL.site, {})).toEqual(['ams1', 'fra1']);
     expect(await values(FLOW_VARIABLE_SQL.device, { site: ALL })).toEqual(['core-fra1-01', 'edge-ams1-01']);
     expect(await values(FLOW_VARIABLE_SQL.device, { site: ['ams1'] })).toEqual(['edge-ams1-01']);
+    expect(await values(FLOW_VARIABLE_SQL.anyDevice, {})).toEqual(['core-fra1-01', 'edge-ams1-01']);
     expect(await values(FLOW_VARIABLE_SQL.interface, { device: ['core-fra1-01'] })).toEqual(['Ethernet1', 'Ethernet2']);
     expect(await values(FLOW_VARIABLE_SQL.interface, { device: ["it's-not-there"] })).toEqual([]);
     // A range with no flows offers nothing, and a range of 15 minutes still finds the hour's rows.
