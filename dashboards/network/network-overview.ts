@@ -67,6 +67,7 @@ export function networkOverview(): DashboardModel {
         title: 'Interface utilization',
         description: 'How many interfaces run at which share of their link speed (the busier of in and out; interfaces reporting a speed over SNMP).',
         unit: Unit.COUNT,
+        bucketUnit: Unit.RATIO,
         width: 12,
         height: 9,
         queries: [{

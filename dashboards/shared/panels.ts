@@ -9,7 +9,7 @@ import {
   DashboardBuilder, DashboardCursorSync, type DashboardLinkBuilder, type Panel, type ThresholdsConfigBuilder,
   type ValueMapping, type VariableModel, MappingType,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { PanelBuilder as HeatmapPanel } from '@grafana/grafana-foundation-sdk/heatmap';
+import { PanelBuilder as HeatmapPanel, YAxisConfigBuilder } from '@grafana/grafana-foundation-sdk/heatmap';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
@@ -170,9 +170,14 @@ export function stateTimeline(spec: PanelSpec): StateTimelinePanel {
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Single).sort(SortOrder.None));
 }
 
+export interface HeatmapSpec extends PanelSpec {
+  /** The unit of the buckets' bounds (the y axis); `unit` is that of the counts in them. */
+  readonly bucketUnit: string;
+}
+
 /** Buckets (`le` labels, cumulative as Prometheus histograms are) over time. */
-export function heatmap(spec: PanelSpec): HeatmapPanel {
-  return common(new HeatmapPanel(), spec).calculate(false);
+export function heatmap(spec: HeatmapSpec): HeatmapPanel {
+  return common(new HeatmapPanel(), spec).calculate(false).yAxis(new YAxisConfigBuilder().unit(spec.bucketUnit));
 }
 
 export interface TableSpec extends PanelSpec {
