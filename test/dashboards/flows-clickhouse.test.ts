@@ -2,7 +2,7 @@ import { EXPORTERS, FlowStore, generateFlows, PLACES, scaledBytes, scaledPackets
 import { grafanaInterval, grafanaSql, type Selection, type TimeRange } from './flows-grafana-sql.js';
 import { FLOWS_DATABASE } from '../../constructs/flows/flow-schema.js';
 import { flowDashboards } from '../../dashboards/flows/index.js';
-import { FLOW_VARIABLE_SQL } from '../../dashboards/flows/shared.js';
+import { bitsPerSecondSql, FLOW_VARIABLE_SQL } from '../../dashboards/flows/shared.js';
 import { ALL_VALUE, CLICKHOUSE_DATASOURCE, FLOW_TABLE } from '../../dashboards/shared/clickhouse.js';
 
 /**
@@ -307,6 +307,20 @@ describe('the flow dashboards\' ClickHouse queries on the real schema and data',
     expect(await values(FLOW_VARIABLE_SQL.site, {}, { from: last - 900, to: last + 1 })).toEqual(
       [...new Set(FLOWS.filter((f) => f.timeSec >= Math.floor((last - 900) / 3600) * 3600 && f.exporter.site).map((f) => f.exporter.site))].sort());
     expect(EXPORTERS.filter((e) => e.site).map((e) => e.site).sort()).toEqual(['ams1', 'fra1']);
+  });
+
+  it('names the top series of a time series and adds up the rest as "other"', async () => {
+    const label = "concat(if(src_site = '', 'outside', src_site), ' → ', if(dst_site = '', 'outside', dst_site))";
+    const sql = grafanaSql(bitsPerSecondSql(label, ['src_site', 'dst_site'], '', 2), RANGES['1m'], {});
+    const step = Math.max(grafanaInterval(RANGES['1m']), STEP['1m']);
+    const sums: Record<string, number> = {};
+    for (const row of await store.rows<{ series: string; bps: number }>(sql)) sums[row.series] = (sums[row.series] ?? 0) + row.bps * step / 8;
+    const all = expectedSeries(FLOWS, { kind: 'series', series: (f) => [`${outside(place(f.src).site)} → ${outside(place(f.dst).site)}`] });
+    const ranked = Object.entries(all).sort(([, a], [, b]) => b - a);
+    expect(ranked.length).toBeGreaterThan(3);
+    expect(Object.keys(sums).sort()).toEqual([ranked[0][0], ranked[1][0], 'other'].sort());
+    expect(sums[ranked[0][0]]).toBeCloseTo(ranked[0][1], 0);
+    expect(sums.other).toBeCloseTo(ranked.slice(2).reduce((total, [, bytes]) => total + bytes, 0), 0);
   });
 
   it('reads each range from its own table (rows only one table holds show only in its ranges)', async () => {
