@@ -20,7 +20,7 @@ export function asPathsDashboard(): DashboardModel {
       tablePanel('Top destination AS', 'Autonomous systems receiving the most bytes (GeoIP AS of the destination address).',
         topSql(['dst_as AS destination_as'], ['dst_as', 'dst_as_name'], EXPORTER_FILTER, [AS_NAME('dst_as_name')])).height(10).span(12),
       tablePanel('AS pairs by exporter site', 'Source AS → destination AS by bytes, and the site whose exporters saw them: the two ends of each path through the network.',
-        topSql(['src_as AS source_as', 'dst_as AS destination_as', `${orUnknown('exporter_site', 'unknown')} AS exporter_site`],
+        topSql(['src_as AS source_as', 'dst_as AS destination_as', `${orUnknown('exporter_site', 'unknown')} AS site`],
           ['src_as', 'dst_as', 'exporter_site'], EXPORTER_FILTER)).height(10).span(24),
       timeSeriesPanel('Transit traffic', 'Estimated bits per second of traffic whose source and destination are both outside Helios\'s sites, by exporter site.',
         bitsPerSecondSql(orUnknown('exporter_site', 'unknown'), ['exporter_site'], `${TRANSIT} AND ${EXPORTER_FILTER}`)).height(8).span(12),

@@ -118,6 +118,7 @@ const ROLLUP_COLUMNS = {
 
 /** A column every flow table has (time, the rollups' dimensions and bytes, packets, flows). */
 export type FlowColumn = keyof typeof ROLLUP_COLUMNS;
+export const FLOW_COLUMNS = Object.keys(ROLLUP_COLUMNS) as readonly FlowColumn[];
 
 /** Range length and start, as the plugin expands them: seconds, constant for the whole query. */
 const RANGE = '($__toTime - $__fromTime)';

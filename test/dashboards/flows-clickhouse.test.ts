@@ -49,7 +49,7 @@ type Expected =
   }
   | { readonly kind: 'countries'; readonly limit?: number };
 
-const outside = (site: string) => site || 'outside';
+const outside = (site: string) => site || '(outside)';
 const transit = (f: Flow) => place(f.src).site === '' && place(f.dst).site === '';
 const crossBorder = (f: Flow) => place(f.src).country !== '' && place(f.dst).country !== '' && place(f.src).country !== place(f.dst).country;
 const DEVICE = 'edge-ams1-01';
@@ -64,7 +64,7 @@ const EXPECTED: Record<string, Record<string, Expected | 'thanos'>> = {
     'Top conversations': { kind: 'top', key: (f) => ({ source: f.src, destination: f.dst, protocol: PROTOCOLS[f.proto], service_port: servicePort(f) }) },
     'Top protocols by traffic': { kind: 'top', key: (f) => ({ protocol: PROTOCOLS[f.proto] }) },
     'Top source AS': { kind: 'top', key: (f) => ({ source_as: place(f.src).as, as_name: place(f.src).asName }) },
-    'Top exporters': { kind: 'top', key: (f) => ({ exporter: f.exporter.name || 'not in NetBox', site: f.exporter.site || 'unknown' }) },
+    'Top exporters': { kind: 'top', key: (f) => ({ exporter: f.exporter.name || '(not in NetBox)', site: f.exporter.site || '(unknown)' }) },
   },
   'helios-flow-traffic-matrix': {
     'Site-to-site matrix': { kind: 'top', key: (f) => ({ source_site: outside(place(f.src).site), destination_site: outside(place(f.dst).site) }) },
@@ -80,8 +80,8 @@ const EXPECTED: Record<string, Record<string, Expected | 'thanos'>> = {
   'helios-flow-as-paths': {
     'Top source AS': { kind: 'top', key: (f) => ({ source_as: place(f.src).as, as_name: place(f.src).asName }) },
     'Top destination AS': { kind: 'top', key: (f) => ({ destination_as: place(f.dst).as, as_name: place(f.dst).asName }) },
-    'AS pairs by exporter site': { kind: 'top', key: (f) => ({ source_as: place(f.src).as, destination_as: place(f.dst).as, exporter_site: f.exporter.site || 'unknown' }) },
-    'Transit traffic': { kind: 'series', series: (f) => [f.exporter.site || 'unknown'], where: transit },
+    'AS pairs by exporter site': { kind: 'top', key: (f) => ({ source_as: place(f.src).as, destination_as: place(f.dst).as, site: f.exporter.site || '(unknown)' }) },
+    'Transit traffic': { kind: 'series', series: (f) => [f.exporter.site || '(unknown)'], where: transit },
     'Top transit AS pairs': { kind: 'top', key: (f) => ({ source_as: place(f.src).as, destination_as: place(f.dst).as }), where: transit },
   },
   'helios-flow-protocols': {
@@ -310,7 +310,7 @@ describe('the flow dashboards\' ClickHouse queries on the real schema and data',
   });
 
   it('names the top series of a time series and adds up the rest as "other"', async () => {
-    const label = "concat(if(src_site = '', 'outside', src_site), ' → ', if(dst_site = '', 'outside', dst_site))";
+    const label = "concat(if(src_site = '', '(outside)', src_site), ' → ', if(dst_site = '', '(outside)', dst_site))";
     const sql = grafanaSql(bitsPerSecondSql(label, ['src_site', 'dst_site'], '', 2), RANGES['1m'], {});
     const step = Math.max(grafanaInterval(RANGES['1m']), STEP['1m']);
     const sums: Record<string, number> = {};
