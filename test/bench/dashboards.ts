@@ -7,17 +7,22 @@
  * flows_1m, ROWS_PER_MINUTE rows a minute: 500k flows/s is 30M flows a minute, which
  * the rollup's key (exporter, interfaces, sites, AS pair, countries, protocol, service
  * port) folds into that many rows, drawn with the skew real traffic has (a few AS,
- * ports and sites carry most flows). The panels that read flows_raw (addresses, TCP
+ * ports and sites carry most flows). Each minute's rows are drawn afresh, so few keys
+ * repeat from minute to minute: 24 hours hold millions of AS pairs (printed), which is
+ * what the AS panels must group. The panels that read flows_raw (addresses, TCP
  * flags: always the last hour) run on RAW_ROWS raw flows of the last hour: they are
- * not at Large volume and are printed apart.
+ * not at Large volume and are printed apart. Those raw flows are inserted first and the
+ * rollups their materialized views filled are then emptied, so the rollups hold only
+ * the generated Large-tier rows; flows_1h stays empty (no 24-hour panel reads it).
  *
- * Prints, per panel, p50 and p95 of RUNS timed runs (after one warm-up) and the rows
- * it returned; exits 1 if a rollup panel's p95 is 0.5 s or more. BENCH_ROWS_PER_MINUTE,
- * BENCH_RAW_ROWS and BENCH_RUNS change the volume and the runs: the time of the panels
- * that group by AS pairs grows with the rows read and the pairs they hold.
+ * Prints the machine's cores, every table's rows, and per panel p50 and p95 of RUNS
+ * timed runs (after one warm-up), the rows it read and the rows it returned; exits 1
+ * if a rollup panel's p95 is 0.5 s or more. BENCH_ROWS_PER_MINUTE, BENCH_RAW_ROWS and
+ * BENCH_RUNS change the volume and the runs: the time of the panels that group by AS
+ * pairs grows with the rows read and the pairs they hold.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Session } from 'chdb';
@@ -110,7 +115,7 @@ interface BuiltDashboard {
   panels: Array<{ title: string; timeFrom?: string; targets?: Array<{ datasource?: { uid?: string }; rawSql?: string }> }>;
 }
 
-interface Timing { dashboard: string; panel: string; table: string; p50: number; p95: number; rows: number }
+interface Timing { dashboard: string; panel: string; table: string; p50: number; p95: number; read: number; rows: number }
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -120,13 +125,20 @@ function main(): void {
   const end = Math.floor(Date.now() / 1000 / 60) * 60;
   const range: TimeRange = { from: end - 24 * 3600, to: end };
   const variables = { site: { all: ALL_VALUE }, device: { all: ALL_VALUE } };
+  console.log(`chdb ${first('SELECT version() AS v').v}, ${availableParallelism()} cores`);
   createSchema();
   let t = performance.now();
-  const perMinuteRows = fillPerMinute(end);
-  console.log(`flows_1m: ${perMinuteRows.toLocaleString('en')} rows for 24 h (${ROWS_PER_MINUTE.toLocaleString('en')} a minute for ${(FLOWS_PER_SECOND * 60).toLocaleString('en')} flows a minute), generated in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-  t = performance.now();
   fillRaw(end);
   console.log(`flows_raw: ${RAW_ROWS.toLocaleString('en')} flows in the last hour (panels that read raw flows only), generated in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  for (const rollup of ['flows_1m', 'flows_1h']) query(`TRUNCATE TABLE ${FLOWS_DATABASE}.${rollup}`);
+  t = performance.now();
+  const perMinuteRows = fillPerMinute(end);
+  console.log(`flows_1m: ${perMinuteRows.toLocaleString('en')} rows for 24 h (${ROWS_PER_MINUTE.toLocaleString('en')} a minute for ${(FLOWS_PER_SECOND * 60).toLocaleString('en')} flows a minute), generated in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  const groups = first(`SELECT uniqExact(src_as, dst_as) AS pairs, uniqExact(src_as, dst_as, exporter_site) AS by_site, uniqExact(src_site, dst_as) AS site_as
+    FROM ${FLOWS_DATABASE}.flows_1m`);
+  console.log(`flows_1m holds ${Number(groups.pairs).toLocaleString('en')} AS pairs, ${Number(groups.by_site).toLocaleString('en')} (AS pair, exporter site) and ${Number(groups.site_as).toLocaleString('en')} (source site, destination AS)`);
+  const tables = JSON.parse(session.query(`SELECT name, total_rows FROM system.tables WHERE database = '${FLOWS_DATABASE}' AND engine LIKE '%MergeTree' ORDER BY name`, 'JSONCompact').toString()) as { data: Array<[string, string]> };
+  console.log(`rows per table: ${tables.data.map(([name, rows]) => `${name} ${Number(rows).toLocaleString('en')}`).join(', ')}`);
   const table = first(`SELECT ${grafanaSql(FLOW_TABLE, range, {})} AS t`).t;
   console.log(`24 h range reads: ${table === '1m' ? 'flows_1m' : table}\n`);
 
@@ -139,21 +151,24 @@ function main(): void {
       const panelRange = panel.timeFrom ? { from: end - 3600, to: end } : range;
       const sql = grafanaSql(target.rawSql, panelRange, deviceVariables);
       let rows = 0;
+      let read = 0;
       const times: number[] = [];
       for (let i = 0; i <= RUNS; i++) {
         const start = performance.now();
         const result = session.query(sql, 'JSONCompact');
         const elapsed = (performance.now() - start) / 1000;
-        rows = (JSON.parse(result.toString()) as { rows: number }).rows;
+        const parsed = JSON.parse(result.toString()) as { rows: number; statistics: { rows_read: number } };
+        rows = parsed.rows;
+        read = parsed.statistics.rows_read;
         if (i > 0) times.push(elapsed);
       }
       times.sort((a, b) => a - b);
-      timings.push({ dashboard: d.uid.replace('helios-flow-', ''), panel: panel.title, table: panel.timeFrom ? 'raw (1 h)' : 'flows_1m', p50: percentile(times, 50), p95: percentile(times, 95), rows });
+      timings.push({ dashboard: d.uid.replace('helios-flow-', ''), panel: panel.title, table: panel.timeFrom ? 'raw (1 h)' : 'flows_1m', p50: percentile(times, 50), p95: percentile(times, 95), read, rows });
     }
   }
   const pad = (s: string, n: number) => s.padEnd(n);
-  console.log(`${pad('dashboard', 22)}${pad('panel', 44)}${pad('reads', 12)}${pad('p50 s', 8)}${pad('p95 s', 8)}rows`);
-  for (const x of timings) console.log(`${pad(x.dashboard, 22)}${pad(x.panel, 44)}${pad(x.table, 12)}${pad(x.p50.toFixed(3), 8)}${pad(x.p95.toFixed(3), 8)}${x.rows}`);
+  console.log(`${pad('dashboard', 22)}${pad('panel', 44)}${pad('reads', 12)}${pad('p50 s', 8)}${pad('p95 s', 8)}${pad('rows read', 12)}rows`);
+  for (const x of timings) console.log(`${pad(x.dashboard, 22)}${pad(x.panel, 44)}${pad(x.table, 12)}${pad(x.p50.toFixed(3), 8)}${pad(x.p95.toFixed(3), 8)}${pad(x.read.toLocaleString('en'), 12)}${x.rows}`);
   const slow = timings.filter((x) => x.table === 'flows_1m' && x.p95 >= LIMIT_SEC);
   console.log(slow.length ? `\n${slow.length} rollup panel(s) at or above ${LIMIT_SEC} s p95` : `\nevery rollup panel under ${LIMIT_SEC} s p95`);
   session.close();
