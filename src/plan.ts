@@ -5,6 +5,7 @@ import type { AutomationStackProps } from '../constructs/automation/automation-s
 import { TargetGeneratorMode } from '../constructs/automation/target-generator.js';
 import type { FlowStackProps } from '../constructs/flows/flow-stack.js';
 import { hasPeopleReceiver } from '../constructs/metrics/alertmanager.js';
+import { CertIssuerKind, type GrafanaHttps } from '../constructs/metrics/grafana.js';
 import type { MetricsStackProps } from '../constructs/metrics/metrics-stack.js';
 import { StorageTopology } from '../constructs/metrics/object-store.js';
 import type { PlatformBaseProps } from '../constructs/platform/platform-base.js';
@@ -87,6 +88,7 @@ export function planCluster(cluster: ClusterConfig): ClusterPlan {
       images: cluster.images,
       accessGroups: cluster.oidc?.groups,
       kubernetesApiNetworks: cluster.kubernetesApiNetworks,
+      alertLinks: { runbookBaseUrl: cluster.alerting.runbookBaseUrl, grafanaUrl: cluster.grafana.url },
     },
     metrics: cluster.stacks.metrics ? planMetrics(cluster) : undefined,
     flows: cluster.stacks.flows ? planFlows(cluster) : undefined,
@@ -152,7 +154,23 @@ function planMetrics(cluster: ClusterConfig): Omit<MetricsStackProps, 'platform'
     grafanaDatabase: grafana.database,
     grafanaUrl: grafana.url,
     grafanaIngressNamespaces: grafana.ingressNamespaces,
+    grafanaHttps: grafana.https && planGrafanaHttps(grafana.https),
     targetGenerator: cluster.stacks.automation,
+  };
+}
+
+function planGrafanaHttps(https: NonNullable<ClusterConfig['grafana']['https']>): GrafanaHttps {
+  const { certManager, secretName } = https.tls ?? {};
+  return {
+    gateway: https.gateway,
+    ingress: https.ingress,
+    tls: https.tls && {
+      certManager: certManager && {
+        issuer: certManager.issuer,
+        kind: certManager.kind === 'Issuer' ? CertIssuerKind.ISSUER : CertIssuerKind.CLUSTER_ISSUER,
+      },
+      secretName,
+    },
   };
 }
 

@@ -218,7 +218,7 @@ export class TargetGenerator extends Construct {
       platform,
       owner: OWNER,
       namespace: NS,
-      runbookBaseUrl: AUTOMATION_RUNBOOKS,
+      runbooks: AUTOMATION_RUNBOOKS,
       groups: [{ name: 'helios-target-generator', alerts: targetGeneratorAlerts() }],
     });
   }

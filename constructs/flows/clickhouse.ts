@@ -241,7 +241,7 @@ export class ClickHouse extends Construct implements IFlowStore {
         podMetricsEndpoints: [{ portNumber: METRICS_PORT, path: '/metrics', interval: '30s' }],
       },
     });
-    new AlertRules(this, 'alerts', { platform, owner: OWNER, namespace: NS, runbookBaseUrl: FLOWS_RUNBOOKS, groups: clickhouseAlertGroups() });
+    new AlertRules(this, 'alerts', { platform, owner: OWNER, namespace: NS, runbooks: FLOWS_RUNBOOKS, groups: clickhouseAlertGroups() });
   }
 
   /** The migrations ConfigMap and the Job that applies it; returns the Job's name. */

@@ -247,7 +247,7 @@ export class FlowEnricher extends Construct {
       platform,
       owner: OWNER,
       namespace: NS,
-      runbookBaseUrl: FLOWS_RUNBOOKS,
+      runbooks: FLOWS_RUNBOOKS,
       groups: [{ name: 'helios-flow-enricher', alerts: [enricherLagAlert()] }],
     });
   }

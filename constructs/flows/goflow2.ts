@@ -172,7 +172,7 @@ export class Goflow2 extends Construct {
       },
     });
 
-    new AlertRules(this, 'alerts', { platform, owner: OWNER, namespace: NS, runbookBaseUrl: FLOWS_RUNBOOKS, groups: flowRateRules() });
+    new AlertRules(this, 'alerts', { platform, owner: OWNER, namespace: NS, runbooks: FLOWS_RUNBOOKS, groups: flowRateRules() });
   }
 }
 

@@ -273,7 +273,7 @@ export class KafkaCluster extends Construct {
       platform,
       owner,
       namespace: this.namespace,
-      runbookBaseUrl: FLOWS_RUNBOOKS,
+      runbooks: FLOWS_RUNBOOKS,
       groups: [{
         name: 'helios-kafka',
         alerts: [{

@@ -146,6 +146,7 @@ export function blackboxRuleGroups(): RuleGroup[] {
     name: 'blackbox-probes',
     alerts: [{
       alert: 'ServiceProbeFailing',
+      dashboard: 'helios-latency-reachability',
       // ICMP is reachability, which DeviceUnreachable judges together with SNMP and gNMI.
       expr: `probe_success{job="${BLACKBOX_JOB}", module!="icmp"} == 0`,
       forDuration: '5m',

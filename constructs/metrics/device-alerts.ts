@@ -5,6 +5,7 @@ import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { SNMP_JOB } from './snmp-exporter.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import { TAXONOMY_LABELS } from '../platform/taxonomy.js';
 
 /**
  * The devices' own health, whichever collector reports it: the same conditions read
@@ -21,11 +22,73 @@ import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.
 export const DEVICE_RECORDS = {
   cpu: 'device:cpu_utilization:percent',
   memory: 'device:memory_utilization:percent',
+  temperature: 'device:temperature:celsius',
   interfaceErrors: 'interface:errors:ratio_rate5m',
 } as const;
 
 /** DeviceRestarted fires for this long after the SNMP agent's restart. */
 const RESTART_WINDOW_SEC = 15 * 60;
+/**
+ * Traffic per interface in bits per second, from either collector, under one
+ * `interface` label (IF-MIB's ifName, OpenConfig's interface name) and the taxonomy
+ * only: what interface panels, the interface variable and the per-site sums read
+ * instead of raw counters, which at thousands of devices are slow to rate at query
+ * time. An interface both collectors report (on one shard) is counted once.
+ */
+export const INTERFACE_RECORDS = {
+  inBits: 'interface:in_bits:rate5m',
+  outBits: 'interface:out_bits:rate5m',
+} as const;
+
+/**
+ * Traffic per site, summed over every interface of the site's devices: the site
+ * dashboards' bandwidth, which at the xl tier would otherwise add up tens of thousands
+ * of series per point. On the Thanos Ruler because a site's devices are spread over
+ * the Prometheus shards. An interface recorded by two shards (collected over SNMP on
+ * one, gNMI on another) has one label set, which Thanos Query merges before the sum.
+ */
+export const SITE_RECORDS = {
+  inBits: 'site:interface_in_bits:rate5m',
+  outBits: 'site:interface_out_bits:rate5m',
+} as const;
+
+/**
+ * The labels the interface traffic recordings keep. `cluster` is the shards' external
+ * label, absent where the rule runs and added when Thanos serves the recording; it is
+ * kept wherever the input has it, so the recording reads the same over Thanos.
+ */
+const INTERFACE_TRAFFIC_LABELS = ['cluster', 'interface', ...TAXONOMY_LABELS];
+
+function interfaceBits(snmpOctets: string, gnmiOctets: string): string {
+  const named = (expr: string, from: string) => `label_replace(${expr}, "interface", "$1", "${from}", "(.+)")`;
+  return `8 * max by (${INTERFACE_TRAFFIC_LABELS.join(', ')}) (
+  ${named(`rate(${snmpOctets}{job="${SNMP_JOB}"}[5m])`, 'ifName')}
+or
+  ${named(`rate(${gnmiOctets}[5m])`, 'interface_name')}
+)`;
+}
+
+/**
+ * Temperatures in degrees Celsius, each sensor named in `sensor`: OpenConfig's
+ * component temperature, ENTITY-SENSOR-MIB sensors of type celsius (8) in units (9)
+ * scaled by their precision (a label, hence one branch per precision in use), the
+ * Cisco and Juniper tables (Juniper reports 0 for components without a sensor).
+ */
+function temperatures(): string {
+  const sensor = (expr: string, from: string) => `label_replace(${expr}, "sensor", "$1", "${from}", "(.+)")`;
+  const entity = (precision: number) => {
+    const value = `entPhySensorValue{job="${SNMP_JOB}", entPhySensorType="8", entPhySensorScale="9", entPhySensorPrecision="${precision}"}`;
+    return sensor(precision === 0 ? value : `${value} / ${10 ** precision}`, 'entPhysicalName');
+  };
+  return [
+    sensor(GNMI_METRICS.temperature, 'component_name'),
+    entity(0),
+    entity(1),
+    entity(2),
+    sensor(`ciscoEnvMonTemperatureStatusValue{job="${SNMP_JOB}"}`, 'ciscoEnvMonTemperatureStatusDescr'),
+    sensor(`jnxOperatingTemp{job="${SNMP_JOB}"} > 0`, 'jnxOperatingDescr'),
+  ].join('\nor\n');
+}
 
 /** The hrStorage areas that are a device's RAM (EOS, PAN-OS and other net-snmp agents name them so). */
 const RAM_STORAGE = 'RAM|Physical memory|Real Memory';
@@ -74,10 +137,12 @@ export function deviceRuleGroups(): RuleGroup[] {
             `jnxOperatingBuffer{job="${SNMP_JOB}"} > 0`,
           ].join('\nor\n'),
         },
+        { record: DEVICE_RECORDS.temperature, expr: temperatures() },
       ],
       alerts: [
         {
           alert: 'HighCPU',
+          dashboard: 'helios-device-health',
           expr: `${DEVICE_RECORDS.cpu} > 80`,
           forDuration: '5m',
           severity: Severity.WARNING,
@@ -88,6 +153,7 @@ export function deviceRuleGroups(): RuleGroup[] {
         },
         {
           alert: 'HighMemory',
+          dashboard: 'helios-device-health',
           expr: `${DEVICE_RECORDS.memory} > 85`,
           forDuration: '5m',
           severity: Severity.WARNING,
@@ -100,9 +166,14 @@ export function deviceRuleGroups(): RuleGroup[] {
     },
     {
       name: 'device-interfaces',
-      records: [{ record: DEVICE_RECORDS.interfaceErrors, expr: errorRatios() }],
+      records: [
+        { record: DEVICE_RECORDS.interfaceErrors, expr: errorRatios() },
+        { record: INTERFACE_RECORDS.inBits, expr: interfaceBits('ifHCInOctets', GNMI_METRICS.inOctets) },
+        { record: INTERFACE_RECORDS.outBits, expr: interfaceBits('ifHCOutOctets', GNMI_METRICS.outOctets) },
+      ],
       alerts: [{
         alert: 'InterfaceErrorRate',
+        dashboard: 'helios-interface-analytics',
         expr: `${DEVICE_RECORDS.interfaceErrors} > 0.01`,
         forDuration: '5m',
         severity: Severity.WARNING,
@@ -118,6 +189,7 @@ export function deviceRuleGroups(): RuleGroup[] {
       alerts: [
         {
           alert: 'BGPSessionDown',
+          dashboard: 'helios-bgp-status',
           expr: `${GNMI_METRICS.bgpSessionState} != ${established}`,
           forDuration: '1m',
           severity: Severity.CRITICAL,
@@ -129,6 +201,7 @@ export function deviceRuleGroups(): RuleGroup[] {
         },
         {
           alert: 'BGPSessionFlapping',
+          dashboard: 'helios-bgp-status',
           expr: `changes(${GNMI_METRICS.bgpSessionState}[15m]) > 2`,
           severity: Severity.WARNING,
           summary: '{{ $labels.device }}: BGP session to {{ $labels.neighbor_neighbor_address }} changed state {{ $value }} times in 15 minutes',
@@ -170,7 +243,8 @@ export function deviceRuleGroups(): RuleGroup[] {
 }
 
 /**
- * Rules over the whole cluster's data, for the Thanos Ruler: a device is unreachable
+ * Rules over the whole cluster's data, for the Thanos Ruler: the traffic per site
+ * (SITE_RECORDS), and DeviceUnreachable: a device is unreachable
  * when none of the collectors that should reach it does: no gNMI connection (gnmic's
  * per-target `gnmic_target_up`, mapped to its device), no SNMP walk (`up` of the snmp
  * job) and no ICMP answer. A device monitored by one collector only is judged by it.
@@ -178,10 +252,18 @@ export function deviceRuleGroups(): RuleGroup[] {
 export function deviceGlobalRuleGroups(): RuleGroup[] {
   const gnmi = 'label_replace(gnmic_target_up, "target", "$1", "name", "(.+)")'
     + ' * on (target) group_left (device) gnmi_target:taxonomy:info';
+  const perSite = (record: string) => `sum by (cluster, region, site) (${record})`;
   return [{
+    name: 'site-traffic',
+    records: [
+      { record: SITE_RECORDS.inBits, expr: perSite(INTERFACE_RECORDS.inBits) },
+      { record: SITE_RECORDS.outBits, expr: perSite(INTERFACE_RECORDS.outBits) },
+    ],
+  }, {
     name: 'device-reachability',
     alerts: [{
       alert: 'DeviceUnreachable',
+      dashboard: 'helios-network-overview',
       expr: `max by (device) (\n  ${gnmi}\nor\n  up{job="${SNMP_JOB}"}\nor\n  probe_success{job="${BLACKBOX_JOB}", module="icmp"}\n) == 0`,
       forDuration: '2m',
       severity: Severity.CRITICAL,

@@ -74,13 +74,18 @@ export const GNMI_METRICS = {
   outPkts: 'interfaces_interface_state_counters_out_pkts',
   inErrors: 'interfaces_interface_state_counters_in_errors',
   outErrors: 'interfaces_interface_state_counters_out_errors',
+  inDiscards: 'interfaces_interface_state_counters_in_discards',
+  outDiscards: 'interfaces_interface_state_counters_out_discards',
   operStatus: 'interfaces_interface_state_oper_status',
   adminStatus: 'interfaces_interface_state_admin_status',
   cpuTotal: 'system_cpus_cpu_state_total_instant',
   memoryPhysical: 'system_memory_state_physical',
   memoryUsed: 'system_memory_state_used',
   temperature: 'components_component_state_temperature_instant',
+  powerSupplyOutputPower: 'components_component_power_supply_state_output_power',
   bgpSessionState: 'network_instances_network_instance_protocols_protocol_bgp_neighbors_neighbor_state_session_state',
+  bgpPrefixesReceived: 'network_instances_network_instance_protocols_protocol_bgp_neighbors_neighbor_afi_safis_afi_safi_state_prefixes_received',
+  bgpPrefixesSent: 'network_instances_network_instance_protocols_protocol_bgp_neighbors_neighbor_afi_safis_afi_safi_state_prefixes_sent',
 } as const;
 
 /** The `job` labels of gnmic's two scrape endpoints. */
@@ -423,7 +428,9 @@ export class Gnmic extends Construct {
  */
 export function gnmicRuleGroups(): RuleGroup[] {
   const target = (metric: string, from: string) => `label_replace(${metric}, "target", "$1", "${from}", "(.+)")`;
-  const fresh = `group by (target, device, site, region, vendor, platform, role, tier) (${target(GNMI_METRICS.adminStatus, 'source')})`;
+  // `cluster` is the shards' external label: absent where this runs, kept wherever the
+  // input has it, so the map reads the same when evaluated over Thanos.
+  const fresh = `group by (cluster, target, device, site, region, vendor, platform, role, tier) (${target(GNMI_METRICS.adminStatus, 'source')})`;
   return [{
     name: 'gnmi-targets',
     records: [{
@@ -436,6 +443,7 @@ export function gnmicRuleGroups(): RuleGroup[] {
     }],
     alerts: [{
       alert: 'GnmiTargetDown',
+      dashboard: 'helios-network-overview',
       expr: `${target('gnmic_target_up', 'name')} == 0`,
       forDuration: '5m',
       severity: Severity.WARNING,

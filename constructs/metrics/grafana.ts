@@ -6,6 +6,9 @@ import { stringify } from 'yaml';
 import { Alertmanager } from './alertmanager.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { ThanosQuery } from './thanos-query.js';
+import { Certificate } from '../../imports/certificate-cert-manager.io.js';
+import { HttpRoute } from '../../imports/httproute-gateway.networking.k8s.io.js';
+import { ReferenceGrant } from '../../imports/referencegrant-gateway.networking.k8s.io.js';
 import type { IFlowStore } from '../flows/flow-store.js';
 import type { AccessGroups } from '../platform/access.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
@@ -55,6 +58,61 @@ export interface DashboardModel {
   readonly [field: string]: unknown;
 }
 
+/** Where a dashboard goes in Grafana. */
+export interface DashboardOptions {
+  /**
+   * The Grafana folder it is listed in, created when the first dashboard names it.
+   * @default - Grafana's General folder
+   */
+  readonly folder?: string;
+}
+
+/** A listener of a Gateway (Gateway API) that Grafana's HTTPRoute attaches to. */
+export interface GatewayListener {
+  readonly name: string;
+  /** The Gateway's namespace; its pods are admitted to Grafana. */
+  readonly namespace: string;
+  /** The listener's name. @default - every listener of the Gateway whose hostname and allowed routes match */
+  readonly sectionName?: string;
+}
+
+/** An ingress controller Grafana's Ingress is served by. */
+export interface IngressController {
+  /** The IngressClass. */
+  readonly className: string;
+  /** The namespace the controller's pods run in; they are admitted to Grafana. */
+  readonly namespace: string;
+}
+
+/** cert-manager's issuer kinds. */
+export enum CertIssuerKind {
+  /** An Issuer in Grafana's namespace. */
+  ISSUER = 'Issuer',
+  CLUSTER_ISSUER = 'ClusterIssuer',
+}
+
+/** Where Grafana's TLS certificate comes from: a cert-manager issuer, or a TLS Secret that exists. */
+export interface GrafanaTls {
+  /** cert-manager issues and renews it into the Secret "grafana-tls". @default - the existing secretName */
+  readonly certManager?: { readonly issuer: string; readonly kind: CertIssuerKind };
+  /** A TLS Secret (kubernetes.io/tls) in Grafana's namespace that you keep up to date. @default - required without certManager */
+  readonly secretName?: string;
+}
+
+/** Grafana over HTTPS at its rootUrl's host: an HTTPRoute on a Gateway, or an Ingress. */
+export interface GrafanaHttps {
+  /** @default - no HTTPRoute (an ingress is required) */
+  readonly gateway?: GatewayListener;
+  /** @default - no Ingress (a gateway is required) */
+  readonly ingress?: IngressController;
+  /**
+   * With a gateway, the listener must name the Secret in its certificateRefs (a
+   * ReferenceGrant allows it); with an ingress, the Ingress names it.
+   * @default - with a gateway, the listener's own certificate; required with an ingress
+   */
+  readonly tls?: GrafanaTls;
+}
+
 export interface GrafanaProps {
   readonly platform: PlatformBase;
   /** Used only with a database: SQLite on a volume is single-writer. */
@@ -79,6 +137,8 @@ export interface GrafanaProps {
   readonly secretKey?: SecretReference;
   /** Namespaces whose pods may open Grafana, such as your ingress controller's. @default - none (kubectl port-forward still works) */
   readonly ingressNamespaces?: readonly string[];
+  /** Serve Grafana over HTTPS at rootUrl. @default - no route into the cluster (kubectl port-forward) */
+  readonly https?: GrafanaHttps;
 }
 
 /** The pinned ClickHouse datasource plugin (Grafana installs it at start). */
@@ -93,6 +153,7 @@ const SECRET = 'grafana';
 const DATA_DIR = '/var/lib/grafana';
 const PROVISIONING_DIR = '/etc/grafana/provisioning';
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+const TLS_SECRET = 'grafana-tls';
 
 /** A JMESPath string literal. */
 function literal(value: string): string {
@@ -129,8 +190,9 @@ function urlPort(url: string, what: string): number {
  * Grafana with its datasources (Thanos Query, Alertmanager and, with flows, the
  * ClickHouse flow store) and dashboards provisioned from ConfigMaps labelled
  * `grafana_dashboard: "1"`, each added with `addDashboard` and mounted into the
- * dashboard folder Grafana rereads every 30 seconds. Roles come from the identity
- * provider's groups; credentials come from the secret store.
+ * subdirectory, named after its Grafana folder, of the directory Grafana rereads every
+ * 30 seconds. Roles come from the identity provider's groups; credentials come from
+ * the secret store. Optionally served over HTTPS through a Gateway or an Ingress.
  */
 export class Grafana extends Construct {
   public readonly workload: WorkloadRef;
@@ -138,7 +200,8 @@ export class Grafana extends Construct {
   /** The datasources file, as provisioned. */
   public readonly datasources: object;
   private readonly platform: PlatformBase;
-  private readonly dashboards = new Map<string, string>();
+  /** uid → the ConfigMap and the path of the dashboard file under the provider's folder. */
+  private readonly dashboards = new Map<string, { readonly configMap: string; readonly key: string; readonly path: string }>();
 
   public constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -192,13 +255,13 @@ export class Grafana extends Construct {
       providers: [{
         name: 'helios',
         orgId: 1,
-        folder: 'Helios',
         type: 'file',
         // Dashboards are code: edits in the UI are not saved, deleting one brings it back.
         disableDeletion: true,
         allowUiUpdates: false,
         updateIntervalSeconds: 30,
-        options: { path: DASHBOARDS_DIR },
+        // Each subdirectory is a Grafana folder of that name; files at the top go to General.
+        options: { path: DASHBOARDS_DIR, foldersFromFilesStructure: true },
       }],
     }, { lineWidth: 0 });
     new k8s.KubeConfigMap(this, 'provisioning', {
@@ -277,7 +340,13 @@ export class Grafana extends Construct {
                 { name: 'tmp', emptyDir: {} },
                 { name: 'provisioning', configMap: { name: 'grafana-provisioning' } },
                 this.dashboards.size > 0
-                  ? { name: 'dashboards', projected: { sources: [...this.dashboards.values()].sort().map((name) => ({ configMap: { name } })) } }
+                  ? {
+                    name: 'dashboards',
+                    projected: {
+                      sources: [...this.dashboards.values()].sort((a, b) => a.configMap.localeCompare(b.configMap))
+                        .map(({ configMap, key, path }) => ({ configMap: { name: configMap, items: [{ key, path }] } })),
+                    },
+                  }
                   : { name: 'dashboards', emptyDir: {} },
               ],
             }),
@@ -293,7 +362,8 @@ export class Grafana extends Construct {
     props.thanosQuery.allowQueriesFrom(this.workload);
     props.alertmanager.allowClient(this.workload);
     this.declareEgress(props);
-    for (const namespace of [...new Set(props.ingressNamespaces ?? [])].sort()) {
+    const https = props.https ? this.serveHttps(props.https, props.rootUrl) : undefined;
+    for (const namespace of [...new Set([...props.ingressNamespaces ?? [], ...https ? [https] : []])].sort()) {
       platform.network.allow({
         description: `users reach Grafana through ${namespace}`,
         from: FlowPeer.namespace(namespace),
@@ -308,22 +378,93 @@ export class Grafana extends Construct {
     });
   }
 
+  /** The uids of the dashboards provisioned so far. */
+  public get dashboardUids(): string[] {
+    return [...this.dashboards.keys()].sort();
+  }
+
   /**
-   * Provisions a dashboard: a ConfigMap labelled `grafana_dashboard: "1"` that is
-   * mounted into Grafana's dashboard folder. Returns the ConfigMap.
+   * Provisions a dashboard: a ConfigMap labelled `grafana_dashboard: "1"` whose file
+   * is mounted into the subdirectory of the provider's folder named after the Grafana
+   * folder. Returns the ConfigMap.
    */
-  public addDashboard(dashboard: DashboardModel): k8s.KubeConfigMap {
+  public addDashboard(dashboard: DashboardModel, options: DashboardOptions = {}): k8s.KubeConfigMap {
     if (!/^[a-z0-9][a-z0-9-]{0,38}$/.test(dashboard.uid)) {
       throw new Error(`grafana dashboard uid "${dashboard.uid}": use 1-39 lowercase letters, digits and "-" (it names a ConfigMap)`);
     }
     if (this.dashboards.has(dashboard.uid)) throw new Error(`grafana dashboard uid "${dashboard.uid}" is provisioned twice`);
+    const { folder } = options;
+    // The folder is a directory name; "General" is where files at the top go already.
+    if (folder !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9 _-]{0,62}$/.test(folder) || folder === 'General')) {
+      throw new Error(`grafana dashboard "${dashboard.uid}": folder "${folder}" must be 1-63 letters, digits, " ", "_" and "-", and not General (leave it out for General)`);
+    }
     const name = `grafana-dashboard-${dashboard.uid}`;
-    this.dashboards.set(dashboard.uid, name);
+    const key = `${dashboard.uid}.json`;
+    this.dashboards.set(dashboard.uid, { configMap: name, key, path: folder ? `${folder}/${key}` : key });
     const metadata = this.platform.metadataFor(OWNER, NS, name);
     return new k8s.KubeConfigMap(this, `dashboard-${dashboard.uid}`, {
       metadata: { ...metadata, labels: { ...metadata.labels, [DASHBOARD_LABEL]: '1' } },
-      data: { [`${dashboard.uid}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` },
+      data: { [key]: `${JSON.stringify(dashboard, null, 2)}\n` },
     });
+  }
+
+  /** The HTTPRoute or Ingress, and the certificate; returns the namespace whose pods forward users to Grafana. */
+  private serveHttps(https: GrafanaHttps, rootUrl: string | undefined): string {
+    if (!rootUrl) throw new Error('grafana: rootUrl is required to serve Grafana over HTTPS: its host is the name Grafana is served at');
+    const url = URL.canParse(rootUrl) ? new URL(rootUrl) : undefined;
+    if (url?.protocol !== 'https:' || url.pathname !== '/') {
+      throw new Error(`grafana: rootUrl "${rootUrl}" must be https://<host>[:port] with no path to serve Grafana over HTTPS`);
+    }
+    if (!https.gateway === !https.ingress) throw new Error('grafana https: name either a gateway or an ingress, not both or neither');
+    if (https.ingress && !https.tls) throw new Error('grafana https: an ingress needs tls (a cert-manager issuer or a TLS secret)');
+    const tls = https.tls;
+    if (tls && !tls.certManager === !tls.secretName) throw new Error('grafana https tls: name either certManager or secretName, not both or neither');
+    const host = url.hostname;
+    const secretName = tls?.certManager ? TLS_SECRET : tls?.secretName;
+    if (tls?.certManager) {
+      new Certificate(this, 'certificate', {
+        metadata: this.platform.metadataFor(OWNER, NS, TLS_SECRET),
+        spec: {
+          secretName: TLS_SECRET,
+          dnsNames: [host],
+          issuerRef: { group: 'cert-manager.io', kind: tls.certManager.kind, name: tls.certManager.issuer },
+        },
+      });
+    }
+    if (https.ingress) {
+      new k8s.KubeIngress(this, 'ingress', {
+        metadata: this.platform.metadataFor(OWNER, NS),
+        spec: {
+          ingressClassName: https.ingress.className,
+          tls: [{ hosts: [host], secretName }],
+          rules: [{
+            host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'grafana', port: { name: 'http' } } } }] },
+          }],
+        },
+      });
+      return https.ingress.namespace;
+    }
+    const gateway = https.gateway!;
+    new HttpRoute(this, 'route', {
+      metadata: this.platform.metadataFor(OWNER, NS),
+      spec: {
+        parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.name, namespace: gateway.namespace, sectionName: gateway.sectionName }],
+        hostnames: [host],
+        rules: [{ backendRefs: [{ name: 'grafana', port: PORT }] }],
+      },
+    });
+    if (secretName) {
+      // The listener lives in the Gateway's namespace; it may read this Secret only by grant.
+      new ReferenceGrant(this, 'tls-grant', {
+        metadata: this.platform.metadataFor(OWNER, NS, `grafana-tls-${gateway.namespace}`),
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gateway.namespace }],
+          to: [{ group: '', kind: 'Secret', name: secretName }],
+        },
+      });
+    }
+    return gateway.namespace;
   }
 
   private declareEgress(props: GrafanaProps): void {

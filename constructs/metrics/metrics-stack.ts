@@ -4,7 +4,7 @@ import { Blackbox } from './blackbox.js';
 import { DeviceAlerts } from './device-alerts.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { Gnmic } from './gnmic.js';
-import { Grafana, type GrafanaDatabase, type GrafanaOidc } from './grafana.js';
+import { Grafana, type GrafanaDatabase, type GrafanaHttps, type GrafanaOidc } from './grafana.js';
 import { Minio, type MinioCredentials } from './minio.js';
 import { ObjectStore, StorageTopology, type S3Bucket, usesMinio } from './object-store.js';
 import { PrometheusShards } from './prometheus.js';
@@ -14,6 +14,7 @@ import { ThanosCompactor } from './thanos-compactor.js';
 import { ThanosQuery } from './thanos-query.js';
 import { ThanosRuler } from './thanos-ruler.js';
 import { ThanosStore } from './thanos-store.js';
+import { flowDashboards, networkDashboards } from '../../dashboards/index.js';
 import type { IFlowStore } from '../flows/flow-store.js';
 import { FlowPeer } from '../platform/network.js';
 import type { PlatformBase } from '../platform/platform-base.js';
@@ -77,10 +78,18 @@ export interface MetricsStackProps {
   readonly grafanaUrl?: string;
   /** Namespaces allowed to open Grafana (an ingress controller's). @default - none */
   readonly grafanaIngressNamespaces?: readonly string[];
+  /** Serve Grafana over HTTPS at grafanaUrl. @default - no route into the cluster (kubectl port-forward) */
+  readonly grafanaHttps?: GrafanaHttps;
   /** The flow store, for Grafana's ClickHouse datasource. @default - no flow datasource */
   readonly flowStore?: IFlowStore;
   /** Whether the Target Generator fills the target ConfigMaps. @default true */
   readonly targetGenerator?: boolean;
+}
+
+/** The Grafana folders of the Helios dashboards. */
+export enum DashboardFolder {
+  NETWORK = 'Network',
+  FLOWS = 'Flows',
 }
 
 /**
@@ -180,6 +189,12 @@ export class MetricsStack extends Construct {
       oidc: props.oidc,
       rootUrl: props.grafanaUrl,
       ingressNamespaces: props.grafanaIngressNamespaces,
+      https: props.grafanaHttps,
     });
+    for (const dashboard of networkDashboards()) this.grafana.addDashboard(dashboard, { folder: DashboardFolder.NETWORK });
+    // The flow dashboards query ClickHouse: only a cluster with a flow store has it.
+    if (props.flowStore) {
+      for (const dashboard of flowDashboards()) this.grafana.addDashboard(dashboard, { folder: DashboardFolder.FLOWS });
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com.js';
-import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
+import type { AlertLinks, ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
 
 /** How urgent an alert is; Alertmanager routes on it (critical → PagerDuty, warning → Slack, info → email). */
 export enum Severity {
@@ -11,11 +11,12 @@ export enum Severity {
   NONE = 'none',
 }
 
-/**
- * Where every Helios alert's `runbook_url` points: the alert runbooks in the metrics
- * constructs' README, one anchor per alert (the alert's name in lowercase).
- */
-export const RUNBOOK_BASE_URL = 'https://github.com/helios-observability/helios/blob/main/constructs/metrics/README.md';
+/** The Helios repository on the web, at the branch the runbooks of the latest release are on. */
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/helios-observability/helios/blob/main';
+/** The document, in the repository, with the metrics stack's runbooks: one heading per alert. */
+export const METRICS_RUNBOOKS = 'constructs/metrics/README.md';
+/** The dashboard that lists every firing alert: where an alert links when no dashboard shows its series. */
+export const ALERTS_OVERVIEW_DASHBOARD = 'helios-alerts-overview';
 
 export interface AlertRule {
   /** The alert's name, in UpperCamelCase (`DeviceUnreachable`). */
@@ -28,6 +29,11 @@ export interface AlertRule {
   readonly summary: string;
   /** What it means and what to check first. */
   readonly description: string;
+  /**
+   * The uid of the dashboard that shows the series the alert fires on.
+   * @default ALERTS_OVERVIEW_DASHBOARD
+   */
+  readonly dashboard?: string;
 }
 
 export interface RecordingRule {
@@ -66,17 +72,30 @@ const ALERT_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const RECORD_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const DURATION = /^[1-9][0-9]*(s|m|h)$/;
 
-/** The runbook link of an alert: its anchor in the runbook document. */
-export function runbookUrl(alert: string, baseUrl: string = RUNBOOK_BASE_URL): string {
-  return `${baseUrl}#${alert.toLowerCase()}`;
+/** Where a component's alerts link to: the links of the platform, and the document with the component's runbooks. */
+export interface RuleLinks extends AlertLinks {
+  /** The runbook document's path in the repository. @default METRICS_RUNBOOKS */
+  readonly runbooks?: string;
+}
+
+/** The runbook link of an alert: its heading's anchor in the runbook document. */
+export function runbookUrl(alert: string, links: RuleLinks = {}): string {
+  const base = (links.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, '');
+  return `${base}/${links.runbooks ?? METRICS_RUNBOOKS}#${alert.toLowerCase()}`;
+}
+
+/** A dashboard's link: absolute under Grafana's URL when it is known, else relative to Grafana. */
+export function dashboardUrl(uid: string, grafanaUrl?: string): string {
+  return `${(grafanaUrl ?? '').replace(/\/+$/, '')}/d/${uid}`;
 }
 
 /**
  * Rule groups in the Prometheus rule-file format, checked: every alert has a
- * severity, a summary, a description and a runbook link; names are unique and valid.
- * What goes into a PrometheusRule's spec and what a Thanos Ruler reads from a file.
+ * severity, a summary, a description, a runbook link and a dashboard link; names are
+ * unique and valid. What goes into a PrometheusRule's spec and what a Thanos Ruler
+ * reads from a file.
  */
-export function ruleFileGroups(groups: readonly RuleGroup[], runbookBaseUrl: string = RUNBOOK_BASE_URL): RuleFileGroup[] {
+export function ruleFileGroups(groups: readonly RuleGroup[], links: RuleLinks = {}): RuleFileGroup[] {
   const names = new Set<string>();
   const seen = new Set<string>();
   return groups.map((group) => {
@@ -103,7 +122,12 @@ export function ruleFileGroups(groups: readonly RuleGroup[], runbookBaseUrl: str
           expr: a.expr,
           for: a.forDuration,
           labels: { severity: a.severity },
-          annotations: { summary: a.summary, description: a.description, runbook_url: runbookUrl(a.alert, runbookBaseUrl) },
+          annotations: {
+            summary: a.summary,
+            description: a.description,
+            runbook_url: runbookUrl(a.alert, links),
+            dashboard_url: dashboardUrl(a.dashboard ?? ALERTS_OVERVIEW_DASHBOARD, links.grafanaUrl),
+          },
         };
       }),
     ];
@@ -117,8 +141,8 @@ export interface AlertRulesProps {
   readonly owner: ComponentIdentity;
   readonly namespace: string;
   readonly groups: readonly RuleGroup[];
-  /** @default RUNBOOK_BASE_URL */
-  readonly runbookBaseUrl?: string;
+  /** The document, in the repository, with these alerts' runbooks. @default METRICS_RUNBOOKS */
+  readonly runbooks?: string;
 }
 
 /**
@@ -131,7 +155,7 @@ export class AlertRules extends Construct {
 
   public constructor(scope: Construct, id: string, props: AlertRulesProps) {
     super(scope, id);
-    this.groups = ruleFileGroups(props.groups, props.runbookBaseUrl);
+    this.groups = ruleFileGroups(props.groups, { ...props.platform.alertLinks, runbooks: props.runbooks });
     new PrometheusRule(this, 'resource', {
       metadata: props.platform.metadataFor(props.owner, props.namespace),
       spec: {

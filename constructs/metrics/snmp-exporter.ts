@@ -203,6 +203,7 @@ export function snmpRuleGroups(): RuleGroup[] {
     name: 'snmp-collection',
     alerts: [{
       alert: 'SnmpScrapeFailing',
+      dashboard: 'helios-network-overview',
       expr: `up{job="${SNMP_JOB}"} == 0`,
       forDuration: '5m',
       severity: Severity.WARNING,

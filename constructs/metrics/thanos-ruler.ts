@@ -54,7 +54,7 @@ export class ThanosRuler extends Construct {
     const selector = platform.selectorFor(OWNER);
     this.workload = { ...OWNER, namespace: NS, podSelector: selector };
     this.storeEndpoint = { address: srvAddress('grpc', 'thanos-ruler', NS), workload: this.workload };
-    this.ruleFile = { groups: ruleFileGroups(props.groups) };
+    this.ruleFile = { groups: ruleFileGroups(props.groups, platform.alertLinks) };
     const rules = stringify(this.ruleFile, { lineWidth: 0 });
     const labels = Object.entries(props.externalLabels).sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `--label=${k}=${JSON.stringify(v)}`);

@@ -49,6 +49,18 @@ export interface VaultSecretStoreOptions {
   readonly role: string;
 }
 
+/** Where every alert's links lead: its runbook and the dashboard that shows what it alerts on. */
+export interface AlertLinks {
+  /**
+   * The Helios repository at the version you run, as browsed on the web: a runbook is
+   * `<base>/<document in the repository>#<alert name in lowercase>`.
+   * @default "https://github.com/helios-observability/helios/blob/main"
+   */
+  readonly runbookBaseUrl?: string;
+  /** Grafana's URL: dashboard links are `<url>/d/<uid>`. @default - links relative to Grafana (`/d/<uid>`) */
+  readonly grafanaUrl?: string;
+}
+
 export interface PlatformBaseProps {
   /** The cluster's name: the `cluster` external label of its metrics. */
   readonly clusterName: string;
@@ -68,6 +80,8 @@ export interface PlatformBaseProps {
   readonly accessGroups?: AccessGroups;
   /** Where the Kubernetes API server's endpoints are, for components that call it. @default ["0.0.0.0/0"] */
   readonly kubernetesApiNetworks?: readonly string[];
+  /** @default - runbooks in the upstream repository, dashboard links relative to Grafana */
+  readonly alertLinks?: AlertLinks;
 }
 
 /** The controllers a HorizontalPodAutoscaler can scale in Helios. */
@@ -116,6 +130,8 @@ export class PlatformBase extends Construct {
   public readonly region?: string;
   public readonly secretStore: Required<SecretStoreRef>;
   public readonly network: NetworkFlows;
+  /** Where alerts link to, for every stack's alert rules. */
+  public readonly alertLinks: AlertLinks;
   /**
    * The Prometheus pods that scrape every Helios component: the Prometheus Operator
    * names them after the `Prometheus` resource "helios" that the MetricsStack creates.
@@ -137,6 +153,7 @@ export class PlatformBase extends Construct {
     this.region = props.region;
     this.images = props.images ?? {};
     this.kubernetesApiNetworks = props.kubernetesApiNetworks ?? ['0.0.0.0/0'];
+    this.alertLinks = props.alertLinks ?? {};
     this.secretStore = { name: props.secretStore?.name ?? 'vault', kind: props.secretStore?.kind ?? SecretStoreKind.CLUSTER_SECRET_STORE };
     // Fail on a bad override now, not when the first container asks for it.
     (Object.keys(this.images.tags ?? {}) as ImageName[]).forEach((name) => resolveImage(name, this.images));

@@ -248,6 +248,30 @@ export function bucketOf(c: ClusterConfig): string {
   }
 }
 
+/** Serving Grafana over HTTPS needs its https:// URL, one way in and, for an Ingress, a certificate. */
+function checkGrafanaHttps(c: ClusterConfig, report: (path: Path, message: string) => void): void {
+  const https = c.grafana.https;
+  if (!https) return;
+  if (!c.stacks.metrics) report(['https'], 'needs stacks.metrics: true (Grafana is part of the metrics stack)');
+  if (!c.grafana.url) {
+    report(['url'], 'is required with grafana.https: Grafana is served at this URL\'s host');
+  } else {
+    const url = new URL(c.grafana.url);
+    if (url.protocol !== 'https:' || url.pathname !== '/') {
+      report(['url'], `${JSON.stringify(c.grafana.url)} cannot be served by grafana.https; allowed: https://<host> or https://<host>:<port>, with no path`);
+    }
+  }
+  if (!https.gateway === !https.ingress) {
+    report(['https'], `names ${https.gateway ? 'both gateway and ingress' : 'neither gateway nor ingress'}; allowed: exactly one, gateway { name, namespace, sectionName } for an HTTPRoute or ingress { className, namespace } for an Ingress`);
+  }
+  if (https.ingress && !https.tls) {
+    report(['https', 'tls'], 'is required with ingress; allowed: certManager { issuer, kind } or secretName (a TLS Secret in helios-visualization)');
+  }
+  if (https.tls && !https.tls.certManager === !https.tls.secretName) {
+    report(['https', 'tls'], `names ${https.tls.certManager ? 'both certManager and secretName' : 'neither certManager nor secretName'}; allowed: exactly one, certManager { issuer, kind } or secretName (a TLS Secret in helios-visualization)`);
+  }
+}
+
 /** Checks that need the whole fleet, and settles each cluster's compactor role. */
 function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: string) => void, failed: () => boolean): void {
   const seen = new Map<string, number>();
@@ -260,6 +284,7 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
     if (c.oidc && !c.grafana.url) {
       report(['clusters', i, 'grafana', 'url'], 'is required with oidc: the identity provider sends users back to Grafana at this URL');
     }
+    checkGrafanaHttps(c, (path, message) => report(['clusters', i, 'grafana', ...path], message));
     if (c.oidc && ![c.oidc.groups.viewer, c.oidc.groups.engineer, c.oidc.groups.admin].some((g) => g.length > 0)) {
       report(['clusters', i, 'oidc', 'groups'], 'names no group for any role, so nobody could sign in to Grafana; list at least one group under viewer, engineer or admin');
     }

@@ -111,6 +111,8 @@ const Images = z.strictObject({
 });
 
 const Alerting = z.strictObject({
+  /** The Helios repository at the version you run, as browsed on the web; every runbook_url starts with it. */
+  runbookBaseUrl: Url.optional(),
   pagerduty: z.strictObject({ routingKey: SecretRef }).optional(),
   slack: z.strictObject({ apiUrl: SecretRef, channel: z.string().regex(/^#?[a-z0-9._-]+$/) }).optional(),
   email: z.strictObject({
@@ -140,6 +142,24 @@ const Oidc = z.strictObject({
   }).default({ viewer: [], engineer: [], admin: [] }),
 });
 
+/** A DNS-1123 subdomain: what Kubernetes accepts as the name of most objects. */
+const DnsSubdomain = z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  error: 'is not a valid name: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+});
+
+/** Grafana over HTTPS at grafana.url: an HTTPRoute on a Gateway or an Ingress; exactly one of them. */
+const GrafanaHttps = z.strictObject({
+  /** The Gateway (Gateway API) the HTTPRoute attaches to; its namespace is admitted to Grafana. */
+  gateway: z.strictObject({ name: DnsSubdomain, namespace: DnsLabel, sectionName: DnsSubdomain.optional() }).optional(),
+  /** The IngressClass of the Ingress, and the namespace its controller's pods run in (admitted to Grafana). */
+  ingress: z.strictObject({ className: DnsSubdomain, namespace: DnsLabel }).optional(),
+  /** The certificate: issued by cert-manager, or a TLS Secret in helios-visualization; exactly one. */
+  tls: z.strictObject({
+    certManager: z.strictObject({ issuer: DnsSubdomain, kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer') }).optional(),
+    secretName: DnsSubdomain.optional(),
+  }).optional(),
+});
+
 const Grafana = z.strictObject({
   /** The URL users open Grafana at; required with oidc (the identity provider redirects back to it). */
   url: Url.optional(),
@@ -160,6 +180,7 @@ const Grafana = z.strictObject({
   secretKey: SecretRef.default({ key: 'helios/grafana', property: 'secret-key' }),
   /** Namespaces whose pods may open Grafana, such as the ingress controller's. */
   ingressNamespaces: z.array(DnsLabel).default([]),
+  https: GrafanaHttps.optional(),
 });
 
 const CronSchedule = z.string().superRefine((value, ctx) => {

@@ -16,7 +16,7 @@ describe('imports/', () => {
       const fresh = readTree(out);
       const committed = readTree(join(REPO_ROOT, 'imports'));
       expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
-      expect(fresh.size).toBe(19);
+      expect(fresh.size).toBe(22);
       const drifted = [...fresh.keys()].filter((f) => fresh.get(f) !== committed.get(f));
       expect(drifted).toEqual([]);
     } finally {

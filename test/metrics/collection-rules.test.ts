@@ -59,7 +59,7 @@ describe('promtool check rules on the collectors\' rules', () => {
     expect(alerts.filter((a: any) => a.labels.severity === 'info').map((a: any) => a.alert).sort()).toEqual(['DeviceRestarted', 'InterfaceFlapping']);
     for (const a of alerts) {
       expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
-      expect(Object.keys(a.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(Object.keys(a.annotations).sort()).toEqual(['dashboard_url', 'description', 'runbook_url', 'summary']);
       expect(a.annotations.runbook_url).toMatch(new RegExp(`#${a.alert.toLowerCase()}$`));
     }
   });
@@ -319,9 +319,10 @@ describe('promtool test rules: the collectors\' own alerts', () => {
 
 describe('promtool test rules: DeviceUnreachable (Thanos Ruler, 2 minutes, critical)', () => {
   const description = (device: string) => reachability.groups[0].rules[0].annotations.description.replace('{{ $labels.device }}', device);
+  const link = reachability.groups[0].rules[0].annotations;
   const fired = (device: string) => ({
     exp_labels: { device, severity: 'critical' },
-    exp_annotations: { summary: `Device ${device} is unreachable`, description: description(device), runbook_url: reachability.groups[0].rules[0].annotations.runbook_url },
+    exp_annotations: { summary: `Device ${device} is unreachable`, description: description(device), runbook_url: link.runbook_url, dashboard_url: link.dashboard_url },
   });
   const info = (target: string, device: string) => series(`gnmi_target:taxonomy:info{device="${device}", site="ams1", target="${target}"}`, '1x10');
 

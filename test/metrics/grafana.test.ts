@@ -88,26 +88,23 @@ describe('Grafana datasources', () => {
 });
 
 describe('Grafana dashboards', () => {
-  it('mounts every dashboard ConfigMap labelled grafana_dashboard: "1" into the folder the provider reads', () => {
+  it('mounts every dashboard ConfigMap labelled grafana_dashboard: "1" into its folder\'s subdirectory of the folder the provider reads', () => {
     const { chart, metrics } = stack(oneCluster());
-    metrics.grafana.addDashboard({ uid: 'test-only', title: 'Test only', panels: [] });
+    metrics.grafana.addDashboard({ uid: 'test-only', title: 'Test only', panels: [] }, { folder: 'Lab' });
     const objects = objectsOf(chart);
     const cm = find(objects, 'ConfigMap', 'grafana-dashboard-test-only', 'helios-visualization');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
     expect(JSON.parse(cm.data['test-only.json'])).toEqual({ uid: 'test-only', title: 'Test only', panels: [] });
     const deployment = find(objects, 'Deployment', 'grafana', 'helios-visualization');
     const pod = deployment.spec.template.spec;
-    expect(pod.volumes.find((v: any) => v.name === 'dashboards')).toEqual({ name: 'dashboards', projected: { sources: [{ configMap: { name: 'grafana-dashboard-test-only' } }] } });
+    expect(pod.volumes.find((v: any) => v.name === 'dashboards').projected.sources).toContainEqual({
+      configMap: { name: 'grafana-dashboard-test-only', items: [{ key: 'test-only.json', path: 'Lab/test-only.json' }] },
+    });
     const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'dashboards');
     const providers = parseYaml(find(objects, 'ConfigMap', 'grafana-provisioning', 'helios-visualization').data['dashboards.yaml']);
-    expect(providers.providers[0].options.path).toBe(mount.mountPath);
+    expect(providers.providers[0].options).toEqual({ path: mount.mountPath, foldersFromFilesStructure: true });
     expect(providers.providers[0]).toMatchObject({ type: 'file', disableDeletion: true, allowUiUpdates: false });
     expect(() => metrics.grafana.addDashboard({ uid: 'test-only', title: 'again' })).toThrow('grafana dashboard uid "test-only" is provisioned twice');
-  });
-
-  it('without dashboards, the folder is an empty directory', () => {
-    const pod = find(clusterObjects(oneCluster()), 'Deployment', 'grafana', 'helios-visualization').spec.template.spec;
-    expect(pod.volumes.find((v: any) => v.name === 'dashboards')).toEqual({ name: 'dashboards', emptyDir: {} });
   });
 });
 

@@ -30,7 +30,7 @@ function annotations(alert: string, summary: string, labels: Record<string, stri
       const rule = g.rules.find((x: any) => x.alert === alert);
       if (!rule) continue;
       const description = rule.annotations.description.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_: string, l: string) => labels[l]);
-      return { summary, description, runbook_url: rule.annotations.runbook_url };
+      return { summary, description, runbook_url: rule.annotations.runbook_url, dashboard_url: rule.annotations.dashboard_url };
     }
   }
   throw new Error(`no alert ${alert}`);
@@ -60,14 +60,15 @@ describe('promtool check rules', () => {
     expect(promtool(['check', 'rules', broken]).status).not.toBe(0);
   });
 
-  it('gives every platform alert a severity and summary, description and runbook_url annotations', () => {
+  it('gives every platform alert a severity and summary, description, runbook_url and dashboard_url annotations', () => {
     const alerts = all(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert)));
     expect(alerts.length).toBeGreaterThanOrEqual(7);
     for (const a of alerts) {
       // Only the heartbeat has no severity a person is told about.
       expect(a.alert === 'Watchdog' ? ['none'] : ['critical', 'warning', 'info']).toContain(a.labels.severity);
-      expect(Object.keys(a.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(Object.keys(a.annotations).sort()).toEqual(['dashboard_url', 'description', 'runbook_url', 'summary']);
       expect(a.annotations.runbook_url).toMatch(new RegExp(`#${a.alert.toLowerCase()}$`));
+      expect(a.annotations.dashboard_url).toMatch(/^\/d\/helios-[a-z-]+$/);
     }
   });
 
@@ -317,6 +318,6 @@ describe('promtool test rules: the Ruler\'s interface utilization recordings', (
     const ruler = find(objects, 'StatefulSet', 'thanos-ruler', 'helios-storage');
     expect(ruler.spec.template.spec.containers[0].args).toContain('--rule-file=/etc/thanos/rules/*.yaml');
     expect(parseYaml(find(objects, 'ConfigMap', 'thanos-ruler-rules', 'helios-storage').data['rules.yaml']).groups.map((g: any) => g.name))
-      .toEqual(['interface-utilization-5m', 'interface-utilization-1h', 'device-reachability']);
+      .toEqual(['interface-utilization-5m', 'interface-utilization-1h', 'site-traffic', 'device-reachability']);
   });
 });

@@ -1,0 +1,168 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import { QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as PieChartBuilder, PieChartLegendOptionsBuilder, PieChartLegendValues } from '@grafana/grafana-foundation-sdk/piechart';
+import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { FLOWS_DATABASE, FlowTables } from '../../constructs/flows/flow-schema.js';
+import type { DashboardModel } from '../../constructs/metrics/grafana.js';
+import {
+  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, FLOW_BUCKET, FLOW_BUCKET_SEC, FLOW_COLUMNS, flowsInRange, variableFilter, type FlowColumn,
+} from '../shared/clickhouse.js';
+import { DashboardTag } from '../shared/links.js';
+import { heliosDashboard, type DashboardSpec } from '../shared/panels.js';
+import { Unit } from '../shared/units.js';
+
+/** How many rows a top-N table shows. */
+export const TOP_N = 20;
+
+// ------------------------------------------------------------------ variables (ClickHouse)
+
+/**
+ * Variables are read from the hourly rollup: it is the smallest table and it holds every
+ * exporter and interface of the range (the hour the range starts in included).
+ */
+const HOURS_OF_RANGE = 'time >= toStartOfHour($__fromTime) AND time <= $__toTime';
+const PER_HOUR = `${FLOWS_DATABASE}.${FlowTables.PER_HOUR}`;
+
+/** The variables' SQL: the dashboards use them and the tests run them. */
+export const FLOW_VARIABLE_SQL = {
+  /** Every exporter of the range (Interface Correlation: one device, no site to narrow by). */
+  anyDevice: `SELECT DISTINCT exporter_name FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_name != '' ORDER BY exporter_name`,
+  site: `SELECT DISTINCT exporter_site FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_site != '' ORDER BY exporter_site`,
+  /** The exporters of the chosen sites. */
+  device: `SELECT DISTINCT exporter_name FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE} AND exporter_name != ''`
+    + ` AND ${variableFilter('exporter_site', 'site')} ORDER BY exporter_name`,
+  /** The interfaces flows entered or left the chosen device by. */
+  interface: `SELECT DISTINCT arrayJoin([in_if_name, out_if_name]) AS interface FROM ${PER_HOUR} WHERE ${HOURS_OF_RANGE}`
+    + " AND exporter_name = ${device:singlequote} AND interface != '' ORDER BY interface",
+} as const;
+
+function clickHouseVariable(name: string, label: string, sql: string, multi: boolean): QueryVariableBuilder {
+  const variable = new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .query(new ClickHouseQueryBuilder(`${name}-values`).table(sql).build() as unknown as Record<string, unknown>)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+  return multi ? variable.multi(true).includeAll(true).allValue(ALL_VALUE) : variable;
+}
+
+/** The exporter's site and the exporter: filter every panel of a flow dashboard (Interface Correlation excepted). */
+export function exporterVariables(): QueryVariableBuilder[] {
+  return [
+    clickHouseVariable('site', 'Exporter site', FLOW_VARIABLE_SQL.site, true),
+    clickHouseVariable('device', 'Exporter', FLOW_VARIABLE_SQL.device, true),
+  ];
+}
+
+/** One device and one of its interfaces (Interface Correlation; network dashboards link with var-device, var-interface). */
+export function interfaceVariables(): QueryVariableBuilder[] {
+  return [
+    clickHouseVariable('device', 'Device', FLOW_VARIABLE_SQL.anyDevice, false),
+    clickHouseVariable('interface', 'Interface', FLOW_VARIABLE_SQL.interface, false),
+  ];
+}
+
+/** The filter of the exporter variables, for flowsInRange's `where`. */
+export const EXPORTER_FILTER = `${variableFilter('exporter_site', 'site')} AND ${variableFilter('exporter_name', 'device')}`;
+
+// ------------------------------------------------------------------ SQL pieces
+
+/** IANA protocol numbers in the words engineers use; others as their number. */
+export const PROTOCOL_NAME = "transform(proto, [1, 6, 17, 47, 50, 58, 89, 132], ['ICMP', 'TCP', 'UDP', 'GRE', 'ESP', 'ICMPv6', 'OSPF', 'SCTP'], toString(proto))";
+/**
+ * An empty site, exporter or country: outside Helios's NetBox, unknown to GeoIP. Shown in
+ * parentheses, which no NetBox slug has, so the label stays one to one with the column.
+ */
+export const orUnknown = (column: string, unknown: string): string => `if(${column} = '', '(${unknown})', ${column})`;
+/** The AS's name as GeoIP knows it, beside its number (the rollups keep the last one seen). */
+export const AS_NAME = (column: string): string => `anyIf(${column}, ${column} != '') AS as_name`;
+
+/**
+ * A time series of bits per second, one series per `label` (an SQL expression), from
+ * the table that fits the range. With `top`, the `top` series with the most bytes keep
+ * their name and the rest add up to "other": pairs of 40 sites would be 1,600 lines.
+ */
+export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string, top?: number): string {
+  const source = flowsInRange([...columns, 'bytes'], where);
+  if (top === undefined) {
+    return `SELECT ${FLOW_BUCKET} AS time, ${label} AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
+      + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
+  }
+  return `WITH (SELECT groupArray(series) FROM (SELECT ${label} AS series, sum(bytes) AS total FROM ${source}`
+    + ` GROUP BY series ORDER BY total DESC, series LIMIT ${top})) AS top_series`
+    + ` SELECT ${FLOW_BUCKET} AS time, if(has(top_series, ${label}), ${label}, 'other') AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
+    + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
+}
+
+/** How many site pairs a time series names before "other". */
+export const TOP_SERIES = 10;
+
+/** The flow columns an SQL expression reads. */
+function columnsOf(expression: string): FlowColumn[] {
+  return FLOW_COLUMNS.filter((c) => new RegExp(`\\b${c}\\b`).test(expression));
+}
+
+/**
+ * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`, `extra`
+ * aggregates shown after them (such as an AS's name). Rows are grouped by the columns
+ * the keys read, not by the keys' texts: LowCardinality columns group faster than the
+ * strings made from them (measured: a third less time), so a key must name its
+ * columns one to one (`if(src_site = '', '(outside)', src_site)`: no site is "(outside)").
+ */
+export function topSql(keys: readonly string[], columns: readonly FlowColumn[], where: string, extra: readonly string[] = []): string {
+  const names = keys.map((k) => k.split(' AS ').pop()!);
+  const groupBy = [...new Set(keys.flatMap((k) => columnsOf(k.includes(' AS ') ? k.slice(0, k.lastIndexOf(' AS ')) : k)))];
+  if (groupBy.length === 0) throw new Error(`top query keys ${keys.join(', ')} read no flow column`);
+  return `SELECT ${[...keys, ...extra, 'sum(bytes) AS bytes', 'sum(packets) AS packets', 'sum(flows) AS flows'].join(', ')}`
+    + ` FROM ${flowsInRange([...columns, 'bytes', 'packets', 'flows'], where)}`
+    + ` GROUP BY ${groupBy.join(', ')} ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
+}
+
+// ------------------------------------------------------------------ panels
+
+/** Bits per second over time, one series per label; stacked unless the series overlap (in and out). */
+export function timeSeriesPanel(title: string, description: string, sql: string, options: { readonly stacked?: boolean } = {}): TimeSeriesBuilder {
+  const panel = new TimeSeriesBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').timeSeries(sql))
+    .unit(Unit.BITS_PER_SECOND)
+    .min(0)
+    .fillOpacity(20)
+    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right)
+      .showLegend(true).calcs(['mean', 'max']));
+  return options.stacked ?? true ? panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal)) : panel;
+}
+
+export function tablePanel(title: string, description: string, sql: string): TableBuilder {
+  return new TableBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').table(sql))
+    // Plain numbers by default: AS numbers and ports are names, not quantities.
+    .unit(Unit.STATE)
+    .overrideByName('bytes', [{ id: 'unit', value: Unit.BYTES }])
+    .overrideByName('packets', [{ id: 'unit', value: Unit.COUNT }])
+    .overrideByName('flows', [{ id: 'unit', value: Unit.COUNT }]);
+}
+
+/** A share of a whole: one slice per row of (label, value). */
+export function piePanel(title: string, description: string, sql: string, unit: string): PieChartBuilder {
+  return new PieChartBuilder()
+    .title(title)
+    .description(description)
+    .datasource(CLICKHOUSE_DATASOURCE)
+    .withTarget(new ClickHouseQueryBuilder('A').table(sql))
+    .unit(unit)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().values(true).calcs(['lastNotNull']))
+    .legend(new PieChartLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right)
+      .showLegend(true).values([PieChartLegendValues.Percent]));
+}
+
+/** A flow dashboard: Helios's dashboard frame, tagged flows, filtered by the exporter variables unless given others. */
+export function flowDashboard(spec: Omit<DashboardSpec, 'tag' | 'variables'> & { readonly variables?: DashboardSpec['variables'] }): DashboardModel {
+  return heliosDashboard({ ...spec, tag: DashboardTag.FLOWS, variables: spec.variables ?? exporterVariables() });
+}
