@@ -3,7 +3,10 @@ export { Blackbox, type BlackboxProps } from './blackbox.js';
 export { DeviceAlerts, type DeviceAlertsProps } from './device-alerts.js';
 export { DeviceMetrics, type DeviceMetricsProps } from './device-metrics.js';
 export { Gnmic, type GnmiCredentials, type GnmicProps } from './gnmic.js';
-export { Grafana, type DashboardModel, type GrafanaDatabase, type GrafanaOidc, type GrafanaProps } from './grafana.js';
+export {
+  CertIssuerKind, Grafana, type DashboardModel, type DashboardOptions, type GatewayListener, type GrafanaDatabase,
+  type GrafanaHttps, type GrafanaOidc, type GrafanaProps, type GrafanaTls, type IngressController,
+} from './grafana.js';
 export { MetricsStack, type MetricsSizing, type MetricsStackProps, type MetricsStorage } from './metrics-stack.js';
 export { Minio, type MinioCredentials, type MinioProps, type MinioRemoteTier } from './minio.js';
 export { ObjectStore, StorageTopology, type ObjectStoreLocation, type ObjectStoreProps, type S3Bucket } from './object-store.js';

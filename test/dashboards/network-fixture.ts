@@ -1,7 +1,8 @@
-import {
-  BLACKBOX_JOB, GNMI_METRICS, GNMI_TELEMETRY_JOB, GNMIC_JOB, SNMP_JOB, SNMP_MODULE_DEFINITIONS, TAXONOMY_LABELS,
-  type SnmpModuleName, type TaxonomyLabel,
-} from '../../constructs/index.js';
+import { BLACKBOX_JOB } from '../../constructs/metrics/blackbox.js';
+import { GNMI_METRICS, GNMI_TELEMETRY_JOB, GNMIC_JOB } from '../../constructs/metrics/gnmic.js';
+import { SNMP_JOB } from '../../constructs/metrics/snmp-exporter.js';
+import { SNMP_MODULE_DEFINITIONS, type SnmpModuleName } from '../../constructs/metrics/snmp-modules.js';
+import { TAXONOMY_LABELS, type TaxonomyLabel } from '../../constructs/platform/taxonomy.js';
 
 /**
  * The series Thanos Query serves for a small network, shaped as Helios's collectors

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { all, oneCluster, parseYaml, synthObjects } from './support.js';
-import { ALERTS_OVERVIEW_DASHBOARD, DEFAULT_RUNBOOK_BASE_URL, dashboardUrl, runbookUrl } from '../../constructs/index.js';
+import { ALERTS_OVERVIEW_DASHBOARD, dashboardUrl, DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from '../../constructs/metrics/rules.js';
 import { EMBEDDED_DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { REPO_ROOT } from '../shared.js';
 

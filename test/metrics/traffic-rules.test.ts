@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { clusterObjects, find, oneCluster } from './support.js';
-import { DEVICE_RECORDS, GNMI_METRICS, INTERFACE_RECORDS, SITE_RECORDS } from '../../constructs/index.js';
+import { DEVICE_RECORDS, INTERFACE_RECORDS, SITE_RECORDS } from '../../constructs/metrics/device-alerts.js';
+import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
 
 /**
