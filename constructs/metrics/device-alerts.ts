@@ -219,6 +219,7 @@ export function deviceRuleGroups(): RuleGroup[] {
           alert: 'DeviceRestarted',
           expr: `sysUpTime{job="${SNMP_JOB}"} / 100 < ${RESTART_WINDOW_SEC}`,
           severity: Severity.INFO,
+          dashboard: 'helios-device-health',
           summary: '{{ $labels.device }} restarted {{ $value | humanizeDuration }} ago',
           description: 'The SNMP agent of {{ $labels.device }} has been up for less than 15 minutes: the device reloaded'
             + ' (a crash, a power cut, someone\'s reload) or only its agent restarted. Check the device\'s reload reason'
@@ -231,6 +232,7 @@ export function deviceRuleGroups(): RuleGroup[] {
             `changes(${GNMI_METRICS.operStatus}[15m]) > 2`,
           ].join('\nor\n'),
           severity: Severity.INFO,
+          dashboard: 'helios-interface-analytics',
           summary: '{{ $labels.device }}: {{ with $labels.ifName }}{{ . }}{{ else }}{{ $labels.interface_name }}{{ end }}'
             + ' changed its operational state {{ $value }} times in 15 minutes',
           description: 'An interface of {{ $labels.device }} keeps going up and down: a bad cable or optic, a far end that'

@@ -222,6 +222,7 @@ describe('promtool test rules: device changes (info, by email)', () => {
         summary: `${labels.device} restarted ${ago} ago`,
         description: restarted.annotations.description.replace('{{ $labels.device }}', labels.device),
         runbook_url: restarted.annotations.runbook_url,
+        dashboard_url: restarted.annotations.dashboard_url,
       },
     });
     const leaf9 = { device: 'leaf9', instance: '10.0.0.9', job: 'snmp', site: 'ams1' };
