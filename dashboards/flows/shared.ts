@@ -78,30 +78,36 @@ export const orUnknown = (column: string, unknown: string): string => `if(${colu
 /** The AS's name as GeoIP knows it, beside its number (the rollups keep the last one seen). */
 export const AS_NAME = (column: string): string => `anyIf(${column}, ${column} != '') AS as_name`;
 
-/**
- * A time series of bits per second, one series per `label` (an SQL expression), from
- * the table that fits the range. With `top`, the `top` series with the most bytes keep
- * their name and the rest add up to "other": pairs of 40 sites would be 1,600 lines.
- */
-export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string, top?: number): string {
-  const source = flowsInRange([...columns, 'bytes'], where);
-  if (top === undefined) {
-    return `SELECT ${FLOW_BUCKET} AS time, ${label} AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
-      + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
-  }
-  return `WITH (SELECT groupArray(series) FROM (SELECT ${label} AS series, sum(bytes) AS total FROM ${source}`
-    + ` GROUP BY series ORDER BY total DESC, series LIMIT ${top})) AS top_series`
-    + ` SELECT ${FLOW_BUCKET} AS time, if(has(top_series, ${label}), ${label}, 'other') AS series, 8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`
-    + ` FROM ${source} GROUP BY time, series ORDER BY time, series`;
-}
-
-/** How many site pairs a time series names before "other". */
-export const TOP_SERIES = 10;
-
 /** The flow columns an SQL expression reads. */
 function columnsOf(expression: string): FlowColumn[] {
   return FLOW_COLUMNS.filter((c) => new RegExp(`\\b${c}\\b`).test(expression));
 }
+
+/**
+ * A time series of bits per second, one series per `label` (an SQL expression), from
+ * the table that fits the range. With `top`, the `top` series with the most bytes keep
+ * their name and the rest add up to "other": pairs of 40 sites would be 1,600 lines.
+ * Rows are first summed per time bucket and the columns the label reads (one to one with
+ * it, as in topSql), so the label is built on those sums, not per row; the top series
+ * are ranked from the same sums, so the range is read once.
+ */
+export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], where: string, top?: number): string {
+  const keys = columnsOf(label).join(', ');
+  if (!keys) throw new Error(`time series label ${label} reads no flow column`);
+  const perBucket = `SELECT ${FLOW_BUCKET} AS time, ${keys}, sum(bytes) AS bytes FROM ${flowsInRange([...columns, 'bytes'], where)}`
+    + ` GROUP BY time, ${keys}`;
+  const bps = `8 * sum(bytes) / ${FLOW_BUCKET_SEC} AS bps`;
+  if (top === undefined) {
+    return `SELECT time, ${label} AS series, ${bps} FROM (${perBucket}) GROUP BY time, series ORDER BY time, series`;
+  }
+  return `SELECT time, if(ranking <= ${top}, ${label}, 'other') AS series, ${bps}`
+    + ` FROM (SELECT ${keys}, row_number() OVER (ORDER BY sum(bytes) DESC, ${label}) AS ranking, groupArray(time) AS times, groupArray(bytes) AS volumes`
+    + ` FROM (${perBucket}) GROUP BY ${keys}) ARRAY JOIN times AS time, volumes AS bytes`
+    + ' GROUP BY time, series ORDER BY time, series';
+}
+
+/** How many site pairs a time series names before "other". */
+export const TOP_SERIES = 10;
 
 /**
  * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`, `extra`
