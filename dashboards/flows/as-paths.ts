@@ -1,4 +1,4 @@
-import { AS_NAME, bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, tablePanel, timeSeriesPanel, topSql } from './shared.js';
+import { bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, tablePanel, timeSeriesPanel, topSql } from './shared.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import { DashboardUid } from '../shared/links.js';
 
@@ -16,9 +16,9 @@ export function asPathsDashboard(): DashboardModel {
     description: 'Which autonomous systems the traffic comes from and goes to, which AS pairs carry the most, and how much only transits the network.',
     panels: [
       tablePanel('Top source AS', 'Autonomous systems sending the most bytes (GeoIP AS of the source address; 0: none known).',
-        topSql(['src_as AS source_as'], ['src_as', 'src_as_name'], EXPORTER_FILTER, [AS_NAME('src_as_name')])).height(10).span(12),
+        topSql(['src_as AS source_as'], ['src_as'], EXPORTER_FILTER, 'src_as')).height(10).span(12),
       tablePanel('Top destination AS', 'Autonomous systems receiving the most bytes (GeoIP AS of the destination address).',
-        topSql(['dst_as AS destination_as'], ['dst_as', 'dst_as_name'], EXPORTER_FILTER, [AS_NAME('dst_as_name')])).height(10).span(12),
+        topSql(['dst_as AS destination_as'], ['dst_as'], EXPORTER_FILTER, 'dst_as')).height(10).span(12),
       tablePanel('AS pairs by exporter site', 'Source AS → destination AS by bytes, and the site whose exporters saw them: the two ends of each path through the network.',
         topSql(['src_as AS source_as', 'dst_as AS destination_as', `${orUnknown('exporter_site', 'unknown')} AS site`],
           ['src_as', 'dst_as', 'exporter_site'], EXPORTER_FILTER)).height(10).span(24),

@@ -1,6 +1,6 @@
 import { DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
-  AS_NAME, bitsPerSecondSql, flowDashboard, interfaceVariables, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, topSql,
+  bitsPerSecondSql, flowDashboard, interfaceVariables, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, topSql,
 } from './shared.js';
 import { INTERFACE_RECORDS } from '../../constructs/metrics/device-alerts.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
@@ -49,11 +49,11 @@ export function interfaceCorrelationDashboard(): DashboardModel {
         bitsPerSecondSql(DIRECTION, ['exporter_name', 'in_if_name', 'out_if_name'], THROUGH_INTERFACE), { stacked: false }).height(9).span(12)
         .links([back]),
       tablePanel('Top sources through the interface', 'Source site and AS of the flows through the interface, by bytes.',
-        topSql([`${orUnknown('src_site', 'outside')} AS source_site`, 'src_as AS source_as'], ['src_site', 'src_as', 'src_as_name', 'exporter_name', 'in_if_name', 'out_if_name'],
-          THROUGH_INTERFACE, [AS_NAME('src_as_name')])).height(10).span(12),
+        topSql([`${orUnknown('src_site', 'outside')} AS source_site`, 'src_as AS source_as'], ['src_site', 'src_as', 'exporter_name', 'in_if_name', 'out_if_name'],
+          THROUGH_INTERFACE, 'src_as')).height(10).span(12),
       tablePanel('Top destinations through the interface', 'Destination site and AS of the flows through the interface, by bytes.',
-        topSql([`${orUnknown('dst_site', 'outside')} AS destination_site`, 'dst_as AS destination_as'], ['dst_site', 'dst_as', 'dst_as_name', 'exporter_name', 'in_if_name', 'out_if_name'],
-          THROUGH_INTERFACE, [AS_NAME('dst_as_name')])).height(10).span(12),
+        topSql([`${orUnknown('dst_site', 'outside')} AS destination_site`, 'dst_as AS destination_as'], ['dst_site', 'dst_as', 'exporter_name', 'in_if_name', 'out_if_name'],
+          THROUGH_INTERFACE, 'dst_as')).height(10).span(12),
       tablePanel('Protocols and ports through the interface', 'IP protocol and service port of the flows through the interface, by bytes.',
         topSql([`${PROTOCOL_NAME} AS protocol`, 'service_port'], ['proto', 'service_port', 'exporter_name', 'in_if_name', 'out_if_name'], THROUGH_INTERFACE))
         .height(10).span(24),

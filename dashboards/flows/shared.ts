@@ -75,8 +75,6 @@ export const PROTOCOL_NAME = "transform(proto, [1, 6, 17, 47, 50, 58, 89, 132], 
  * parentheses, which no NetBox slug has, so the label stays one to one with the column.
  */
 export const orUnknown = (column: string, unknown: string): string => `if(${column} = '', '(${unknown})', ${column})`;
-/** The AS's name as GeoIP knows it, beside its number (the rollups keep the last one seen). */
-export const AS_NAME = (column: string): string => `anyIf(${column}, ${column} != '') AS as_name`;
 
 /** The flow columns an SQL expression reads. */
 function columnsOf(expression: string): FlowColumn[] {
@@ -110,19 +108,41 @@ export function bitsPerSecondSql(label: string, columns: readonly FlowColumn[], 
 export const TOP_SERIES = 10;
 
 /**
- * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`, `extra`
- * aggregates shown after them (such as an AS's name). Rows are grouped by the columns
- * the keys read, not by the keys' texts: LowCardinality columns group faster than the
- * strings made from them (measured: a third less time), so a key must name its
- * columns one to one (`if(src_site = '', '(outside)', src_site)`: no site is "(outside)").
+ * Top `TOP_N` rows by bytes of the range: `keys` are `expression AS name`. Rows are
+ * grouped by the columns the keys read, not by the keys' texts: LowCardinality columns
+ * group faster than the strings made from them (measured: a third less time), so a key
+ * must name its columns one to one (`if(src_site = '', '(outside)', src_site)`: no site
+ * is "(outside)").
+ *
+ * `asName` (src_as or dst_as, a column the keys read) adds the AS's name as GeoIP knows
+ * it (`as_name`, after the keys; the rollups keep the last one seen). Reading the name
+ * column costs more than the whole top query (its dictionaries are large), so it is read
+ * for the top rows only: the top rows are found first (a scalar subquery, run once), then
+ * one named row of each (0, no AS known, has no name) ends the read of names early.
  */
-export function topSql(keys: readonly string[], columns: readonly FlowColumn[], where: string, extra: readonly string[] = []): string {
+export function topSql(keys: readonly string[], columns: readonly FlowColumn[], where: string, asName?: 'src_as' | 'dst_as'): string {
   const names = keys.map((k) => k.split(' AS ').pop()!);
   const groupBy = [...new Set(keys.flatMap((k) => columnsOf(k.includes(' AS ') ? k.slice(0, k.lastIndexOf(' AS ')) : k)))];
   if (groupBy.length === 0) throw new Error(`top query keys ${keys.join(', ')} read no flow column`);
-  return `SELECT ${[...keys, ...extra, 'sum(bytes) AS bytes', 'sum(packets) AS packets', 'sum(flows) AS flows'].join(', ')}`
-    + ` FROM ${flowsInRange([...columns, 'bytes', 'packets', 'flows'], where)}`
+  const values = ['bytes', 'packets', 'flows'];
+  const top = (select: readonly string[]) => `SELECT ${[...select, ...values.map((v) => `sum(${v}) AS ${v}`)].join(', ')}`
+    + ` FROM ${flowsInRange([...columns, ...values], where)}`
     + ` GROUP BY ${groupBy.join(', ')} ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
+  if (asName === undefined) return top(keys);
+  if (!groupBy.includes(asName)) throw new Error(`top query keys ${keys.join(', ')} do not read ${asName}, whose name was asked for`);
+  const nameColumn = `${asName}_name` as const;
+  // top_rows: (the grouped columns..., the keys..., bytes, packets, flows); `at` is a row's element, 1-based.
+  const rowColumns = [...groupBy, ...names, ...values];
+  const at = (name: string) => `row.${rowColumns.indexOf(name) + 1}`;
+  const grouped = (row: string) => `tuple(${groupBy.map((c) => `${row}.${rowColumns.indexOf(c) + 1}`).join(', ')})`;
+  return `WITH (SELECT groupArray(tuple(${rowColumns.join(', ')})) FROM (${top([...groupBy.map((c) => `${c} AS ${c}`), ...keys])})) AS top_rows,`
+    + ` (SELECT groupArray(tuple(${groupBy.join(', ')}, ${nameColumn})) FROM (SELECT ${groupBy.join(', ')}, ${nameColumn}`
+    + ` FROM ${flowsInRange([...groupBy, nameColumn], where)}`
+    + ` WHERE has(arrayMap(row -> ${grouped('row')}, top_rows), tuple(${groupBy.join(', ')})) AND (${asName} = 0 OR ${nameColumn} != '')`
+    + ` LIMIT 1 BY ${groupBy.join(', ')} LIMIT ${TOP_N})) AS as_names`
+    + ` SELECT ${[...names.map((n) => `${at(n)} AS ${n}`), `arrayFirst(named -> ${grouped('named')} = ${grouped('row')}, as_names).${groupBy.length + 1} AS as_name`,
+      ...values.map((v) => `${at(v)} AS ${v}`)].join(', ')}`
+    + ` FROM (SELECT arrayJoin(top_rows) AS row) ORDER BY bytes DESC, ${names.join(', ')}`;
 }
 
 // ------------------------------------------------------------------ panels

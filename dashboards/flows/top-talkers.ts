@@ -1,5 +1,5 @@
 import {
-  AS_NAME, bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, TOP_N, topSql,
+  bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, TOP_N, topSql,
 } from './shared.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import { rawFlows } from '../shared/clickhouse.js';
@@ -44,7 +44,7 @@ export function topTalkersDashboard(): DashboardModel {
       tablePanel('Top protocols by traffic', 'IP protocols by bytes over the range.',
         topSql([`${PROTOCOL_NAME} AS protocol`], ['proto'], EXPORTER_FILTER)).height(8).span(8),
       tablePanel('Top source AS', 'Autonomous systems sending the most bytes (GeoIP AS of the source address; 0: none known).',
-        topSql(['src_as AS source_as'], ['src_as', 'src_as_name'], EXPORTER_FILTER, [AS_NAME('src_as_name')])).height(8).span(8),
+        topSql(['src_as AS source_as'], ['src_as'], EXPORTER_FILTER, 'src_as')).height(8).span(8),
       tablePanel('Top exporters', 'Exporters (NetBox devices) that saw the most bytes.',
         topSql([`${orUnknown('exporter_name', 'not in NetBox')} AS exporter`, `${orUnknown('exporter_site', 'unknown')} AS site`],
           ['exporter_name', 'exporter_site'], EXPORTER_FILTER)).height(8).span(8),

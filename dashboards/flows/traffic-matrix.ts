@@ -1,5 +1,5 @@
 import {
-  AS_NAME, bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, TOP_SERIES, topSql,
+  bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, orUnknown, PROTOCOL_NAME, tablePanel, timeSeriesPanel, TOP_SERIES, topSql,
 } from './shared.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import { DashboardUid } from '../shared/links.js';
@@ -24,7 +24,7 @@ export function trafficMatrixDashboard(): DashboardModel {
       tablePanel('Protocols per path', 'Bytes per site pair and IP protocol over the range.',
         topSql([SRC_SITE, DST_SITE, `${PROTOCOL_NAME} AS protocol`], ['src_site', 'dst_site', 'proto'], EXPORTER_FILTER)).height(10).span(12),
       tablePanel('Destination AS per source site', 'For each source site, the destination AS it sends bytes to.',
-        topSql([SRC_SITE, 'dst_as AS destination_as'], ['src_site', 'dst_as', 'dst_as_name'], EXPORTER_FILTER, [AS_NAME('dst_as_name')]))
+        topSql([SRC_SITE, 'dst_as AS destination_as'], ['src_site', 'dst_as'], EXPORTER_FILTER, 'dst_as'))
         .height(10).span(12),
     ],
   });
