@@ -124,7 +124,7 @@ export function topSql(keys: readonly string[], columns: readonly FlowColumn[], 
   const names = keys.map((k) => k.split(' AS ').pop()!);
   const groupBy = [...new Set(keys.flatMap((k) => columnsOf(k.includes(' AS ') ? k.slice(0, k.lastIndexOf(' AS ')) : k)))];
   if (groupBy.length === 0) throw new Error(`top query keys ${keys.join(', ')} read no flow column`);
-  const values = ['bytes', 'packets', 'flows'];
+  const values = ['bytes', 'packets', 'flows'] as const;
   const top = (select: readonly string[]) => `SELECT ${[...select, ...values.map((v) => `sum(${v}) AS ${v}`)].join(', ')}`
     + ` FROM ${flowsInRange([...columns, ...values], where)}`
     + ` GROUP BY ${groupBy.join(', ')} ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
