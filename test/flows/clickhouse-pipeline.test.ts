@@ -2,22 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The runner's client and protobufjs are services/flow-enricher's dependencies (npm workspace): this test drives that code.
+// The runner's client is services/flow-enricher's dependency (npm workspace): this test drives that code.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import protobuf from 'protobufjs';
+import { goflow2Message, NETBOX, PLACES, startChdb, V4, V6, type Goflow2Flow } from './flow-world.js';
 import { CLICKHOUSE_GROUP } from '../../constructs/flows/clickhouse.js';
 import { FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES } from '../../constructs/flows/flow-schema.js';
 import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
 import { GeoIp } from '../../services/flow-enricher/src/enrich/geoip.js';
-import { buildInventory, type NetboxData } from '../../services/flow-enricher/src/enrich/inventory.js';
+import { buildInventory } from '../../services/flow-enricher/src/enrich/inventory.js';
 import { migrate, parseMigrations } from '../../services/flow-enricher/src/migrate/index.js';
 import { FlowTranscoder } from '../../services/flow-enricher/src/transcode.js';
 import { KafkaBroker } from '../peers/harness/kafka.js';
 import { peerData } from '../peers/harness/paths.js';
-import { freePort, httpOk, PeerProcess, waitFor } from '../peers/harness/process.js';
+import { PeerProcess, waitFor } from '../peers/harness/process.js';
 
 /**
  * The flow store on the real engine, fed the way production feeds it: goflow2
@@ -34,50 +33,8 @@ import { freePort, httpOk, PeerProcess, waitFor } from '../peers/harness/process
  */
 
 const PROTO_DIR = fileURLToPath(new URL('../../constructs/flows/proto/', import.meta.url));
-const flowProto = protobuf.loadSync(join(PROTO_DIR, 'flow.proto')).lookupType('helios.flows.v1.FlowMessage');
 
 // ---------------------------------------------------------------- the world the flows come from
-
-const NETBOX: NetboxData = {
-  sites: [{ id: 1, slug: 'ams1', region: { id: 1, slug: 'eu-west' } }, { id: 2, slug: 'fra1', region: { id: 1, slug: 'eu-west' } }],
-  devices: [
-    {
-      id: 1,
-      name: 'edge-ams1-01',
-      display: 'edge-ams1-01',
-      device_type: { manufacturer: { id: 1, slug: 'juniper' } },
-      role: { id: 1, slug: 'border' },
-      tenant: null,
-      platform: { id: 1, slug: 'junos' },
-      site: { id: 1, slug: 'ams1' },
-      primary_ip4: { address: '192.0.2.1/32' },
-      custom_fields: { monitoring_tier: 'gold' },
-    },
-    {
-      id: 2,
-      name: 'core-fra1-01',
-      display: 'core-fra1-01',
-      device_type: { manufacturer: { id: 2, slug: 'arista' } },
-      role: { id: 2, slug: 'core' },
-      tenant: { id: 1, slug: 'netops' },
-      platform: { id: 2, slug: 'eos' },
-      site: { id: 2, slug: 'fra1' },
-      primary_ip6: { address: '2001:db8::2/128' },
-      custom_fields: {},
-    },
-  ],
-  interfaces: [
-    { id: 11, device: { id: 1 }, name: 'et-0/0/1', speed: 100_000_000, custom_fields: { ifindex: 1 } },
-    { id: 12, device: { id: 1 }, name: 'et-0/0/2', speed: 10_000_000, custom_fields: { ifindex: 2 } },
-    { id: 21, device: { id: 2 }, name: 'Ethernet1', speed: 400_000_000, custom_fields: { ifindex: 1 } },
-    { id: 22, device: { id: 2 }, name: 'Ethernet2', speed: 400_000_000, custom_fields: { ifindex: 2 } },
-  ],
-  prefixes: [
-    { id: 1, prefix: '10.1.0.0/16', scope_type: 'dcim.site', scope: { id: 1, slug: 'ams1' } },
-    { id: 2, prefix: '10.2.0.0/16', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
-    { id: 3, prefix: '2001:db8:1::/48', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
-  ],
-};
 
 interface Exporter { address: string; name: string; site: string; interfaces: Record<number, { name: string; speed: number }> }
 const EXPORTERS: Exporter[] = [
@@ -87,67 +44,9 @@ const EXPORTERS: Exporter[] = [
   { address: '198.51.100.9', name: '', site: '', interfaces: {} },
 ];
 
-/** What NetBox and the MaxMind test databases (GeoIP2-City-Test, GeoLite2-ASN-Test) say about each address. */
-interface Place { site: string; country: string; as: number; asName: string }
-const PLACES: Record<string, Place> = {
-  '89.160.20.128': { site: '', country: 'SE', as: 29518, asName: 'Bredband2 AB' },
-  '81.2.69.142': { site: '', country: 'GB', as: 0, asName: '' },
-  '216.160.83.56': { site: '', country: 'US', as: 209, asName: '' },
-  '10.1.2.3': { site: 'ams1', country: '', as: 0, asName: '' },
-  '10.2.0.9': { site: 'fra1', country: '', as: 0, asName: '' },
-  '2600:7000::1': { site: '', country: '', as: 6939, asName: 'Hurricane Electric, Inc.' },
-  '2001:db8:1::5': { site: 'fra1', country: '', as: 0, asName: '' },
-};
-const V4 = Object.keys(PLACES).filter((a) => !a.includes(':'));
-const V6 = Object.keys(PLACES).filter((a) => a.includes(':'));
-
-interface Flow {
-  exporter: Exporter;
-  type: 3 | 4;
-  timeSec: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-  proto: number;
-  inIf: number;
-  outIf: number;
-  bytes: number;
-  packets: number;
-  samplingRate: number;
-}
-
-function addressBytes(address: string): Buffer {
-  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number));
-  const [head, tail = ''] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return Buffer.from(groups.map((g) => g.padStart(4, '0')).join(''), 'hex');
-}
-
-/** A goflow2 Kafka message: one FlowMessage, varint length-delimited (`-format=bin`). */
-function goflow2Message(f: Flow): Buffer {
-  // 64-bit fields as decimal strings: fromObject turns them into protobufjs's Long.
-  const ns = BigInt(f.timeSec) * 1_000_000_000n;
-  return Buffer.from(flowProto.encodeDelimited(flowProto.fromObject({
-    type: f.type,
-    timeReceivedNs: String(ns),
-    timeFlowStartNs: String(ns - 30_000_000_000n),
-    timeFlowEndNs: String(ns - 1_000_000_000n),
-    samplingRate: f.samplingRate,
-    samplerAddress: addressBytes(f.exporter.address),
-    srcAddr: addressBytes(f.src),
-    dstAddr: addressBytes(f.dst),
-    bytes: String(f.bytes),
-    packets: String(f.packets),
-    etype: f.src.includes(':') ? 0x86dd : 0x800,
-    proto: f.proto,
-    srcPort: f.srcPort,
-    dstPort: f.dstPort,
-    inIf: f.inIf,
-    outIf: f.outIf,
-  })).finish());
+interface Flow extends Goflow2Flow {
+  readonly exporter: Exporter;
+  readonly type: 3 | 4;
 }
 
 /** Deterministic flows: a seeded generator, so a failure reproduces. */
@@ -206,19 +105,6 @@ function expectedRollup(flows: readonly Flow[], bucketSec: number): string[] {
 }
 
 // ---------------------------------------------------------------- the test
-
-/** chdb as a ClickHouse server of its own (chdb-http-server.ts), reached over HTTP by @clickhouse/client. */
-async function startChdb(dataDir: string): Promise<{ process: PeerProcess; url: string }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const process = await PeerProcess.start({
-    name: 'chdb-http-server',
-    command: globalThis.process.execPath,
-    args: ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./chdb-http-server.ts', import.meta.url)), String(port), dataDir],
-    ready: () => httpOk(`${url}/ping`),
-  });
-  return { process, url };
-}
 
 describe('the flow store on ClickHouse (chdb), fed by the enricher through a real Kafka broker', () => {
   let broker: KafkaBroker;
