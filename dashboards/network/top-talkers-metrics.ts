@@ -33,30 +33,28 @@ export function topTalkersMetrics(): DashboardModel {
         links: deviceLinks('series'),
         queries: [{ expr: `topk(10, sum by (device) (${interfaceTraffic(scope)}))`, legend: '{{device}}', instant: true }],
       }),
-      barGauge({
-        title: 'Fullest links now',
-        description: 'Interfaces by the share of their link speed in use over the last 5 minutes, the busier direction (SNMP interfaces, which report a speed).',
-        unit: Unit.RATIO,
-        width: 12,
-        height: 10,
-        min: 0,
-        max: 1,
-        thresholds: Thresholds.utilization(),
-        links: interfaceLinks('series'),
-        queries: [{ expr: fullest('5m'), legend: '{{device}} {{interface}}', instant: true }],
-      }),
-      barGauge({
-        title: 'Fullest links, peak of the last hour',
-        description: 'Interfaces by the highest 5-minute utilization of the last hour: links that peak near full even when they are quiet now.',
-        unit: Unit.RATIO,
-        width: 12,
-        height: 10,
-        min: 0,
-        max: 1,
-        thresholds: Thresholds.utilization(),
-        links: interfaceLinks('series'),
-        queries: [{ expr: fullest('1h max'), legend: '{{device}} {{interface}}', instant: true }],
-      }),
+      fullestLinks('Fullest links now',
+        'Interfaces by the share of their link speed in use over the last 5 minutes, the busier direction (SNMP interfaces, which report a speed).',
+        fullest('5m')),
+      fullestLinks('Fullest links, peak of the last hour',
+        'Interfaces by the highest 5-minute utilization of the last hour: links that peak near full even when they are quiet now.',
+        fullest('1h max')),
     ],
+  });
+}
+
+/** Interfaces ranked by utilization, 0–1 of their link speed. */
+function fullestLinks(title: string, description: string, expr: string) {
+  return barGauge({
+    title,
+    description,
+    unit: Unit.RATIO,
+    width: 12,
+    height: 10,
+    min: 0,
+    max: 1,
+    thresholds: Thresholds.utilization(),
+    links: interfaceLinks('series'),
+    queries: [{ expr, legend: '{{device}} {{interface}}', instant: true }],
   });
 }

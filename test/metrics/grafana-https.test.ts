@@ -1,9 +1,10 @@
 import { Testing } from 'cdk8s';
 import { all, find, oneCluster } from './support.js';
 import { MetricsStack, PlatformBase, type GrafanaHttps } from '../../constructs/index.js';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { planCluster } from '../../src/plan.js';
 import { synthesize } from '../../src/synth.js';
+import { problemsOf } from '../helpers.js';
 import { formatSchemaProblem, SchemaValidator } from '../validation/schemas.js';
 
 const validator = new SchemaValidator();
@@ -19,16 +20,6 @@ function synth(text: string): any[] {
   const { files } = synthesize(parseConfig(text, 'helios.yaml'));
   expect(validator.validateFiles(files).map(formatSchemaProblem)).toEqual([]);
   return files.flatMap((f) => f.objects).filter((o) => o.metadata.namespace === NS);
-}
-
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'helios.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('the config was accepted');
 }
 
 const admitted = (objects: any[], namespace: string) => find(objects, 'NetworkPolicy', 'grafana', NS).spec.ingress.filter(
@@ -112,44 +103,44 @@ describe('grafana.https refuses', () => {
   const gateway = 'gateway: { name: shared, namespace: gateway-system }';
 
   it('a missing, plain-HTTP or sub-path grafana.url', () => {
-    expect(problems(oneCluster({ extra: `    grafana:\n      https: { ${gateway} }\n` }))).toEqual([
+    expect(problemsOf(oneCluster({ extra: `    grafana:\n      https: { ${gateway} }\n` }))).toEqual([
       "helios.yaml: clusters[0].grafana.url: is required with grafana.https: Grafana is served at this URL's host (line 8)",
     ]);
-    expect(problems(config(gateway, 'http://grafana.ams1.example.net'))).toEqual([
+    expect(problemsOf(config(gateway, 'http://grafana.ams1.example.net'))).toEqual([
       'helios.yaml: clusters[0].grafana.url: "http://grafana.ams1.example.net" cannot be served by grafana.https; allowed: https://<host> or https://<host>:<port>, with no path (line 9)',
     ]);
-    expect(problems(config(gateway, 'https://ops.example.net/grafana'))[0]).toMatch(/grafana\.url: "https:\/\/ops\.example\.net\/grafana" cannot be served/);
+    expect(problemsOf(config(gateway, 'https://ops.example.net/grafana'))[0]).toMatch(/grafana\.url: "https:\/\/ops\.example\.net\/grafana" cannot be served/);
   });
 
   it('both or neither of gateway and ingress', () => {
-    expect(problems(config(`${gateway}\ningress: { className: nginx, namespace: ingress-nginx }\ntls: { secretName: x }`))).toEqual([
+    expect(problemsOf(config(`${gateway}\ningress: { className: nginx, namespace: ingress-nginx }\ntls: { secretName: x }`))).toEqual([
       'helios.yaml: clusters[0].grafana.https: names both gateway and ingress; allowed: exactly one, gateway { name, namespace, sectionName } for an HTTPRoute or ingress { className, namespace } for an Ingress (line 10)',
     ]);
-    expect(problems(config('tls: { secretName: x }'))[0]).toMatch(/^helios\.yaml: clusters\[0\]\.grafana\.https: names neither gateway nor ingress; allowed: exactly one/);
+    expect(problemsOf(config('tls: { secretName: x }'))[0]).toMatch(/^helios\.yaml: clusters\[0\]\.grafana\.https: names neither gateway nor ingress; allowed: exactly one/);
   });
 
   it('an ingress without tls, and tls naming both or neither source', () => {
-    expect(problems(config('ingress: { className: nginx, namespace: ingress-nginx }'))).toEqual([
+    expect(problemsOf(config('ingress: { className: nginx, namespace: ingress-nginx }'))).toEqual([
       'helios.yaml: clusters[0].grafana.https.tls: is required with ingress; allowed: certManager { issuer, kind } or secretName (a TLS Secret in helios-visualization) (line 10)',
     ]);
-    expect(problems(config(`${gateway}\ntls: { secretName: x, certManager: { issuer: le } }`))).toEqual([
+    expect(problemsOf(config(`${gateway}\ntls: { secretName: x, certManager: { issuer: le } }`))).toEqual([
       'helios.yaml: clusters[0].grafana.https.tls: names both certManager and secretName; allowed: exactly one, certManager { issuer, kind } or secretName (a TLS Secret in helios-visualization) (line 12)',
     ]);
-    expect(problems(config(`${gateway}\ntls: {}`))[0]).toMatch(/grafana\.https\.tls: names neither certManager nor secretName/);
+    expect(problemsOf(config(`${gateway}\ntls: {}`))[0]).toMatch(/grafana\.https\.tls: names neither certManager nor secretName/);
   });
 
   it('a cluster without the metrics stack, which has no Grafana to serve', () => {
-    expect(problems(config(gateway).replace('    grafana:\n', '    stacks: { metrics: false }\n    grafana:\n'))).toEqual([
+    expect(problemsOf(config(gateway).replace('    grafana:\n', '    stacks: { metrics: false }\n    grafana:\n'))).toEqual([
       'helios.yaml: clusters[0].grafana.https: needs stacks.metrics: true (Grafana is part of the metrics stack) (line 11)',
     ]);
   });
 
   it('unknown keys, issuer kinds and names Kubernetes would not accept, naming the path and what is allowed', () => {
-    expect(problems(config(`${gateway}\ntls: { issuer: le }`))[0])
+    expect(problemsOf(config(`${gateway}\ntls: { issuer: le }`))[0])
       .toBe('helios.yaml: clusters[0].grafana.https.tls: unknown key "issuer"; allowed: certManager, secretName (line 12)');
-    expect(problems(config(`${gateway}\ntls: { certManager: { issuer: le, kind: ACMEIssuer } }`))[0])
+    expect(problemsOf(config(`${gateway}\ntls: { certManager: { issuer: le, kind: ACMEIssuer } }`))[0])
       .toBe('helios.yaml: clusters[0].grafana.https.tls.certManager.kind: "ACMEIssuer" is not one of Issuer, ClusterIssuer (line 12)');
-    expect(problems(config('gateway: { name: Shared_GW, namespace: gateway-system }'))[0])
+    expect(problemsOf(config('gateway: { name: Shared_GW, namespace: gateway-system }'))[0])
       .toMatch(/^helios\.yaml: clusters\[0\]\.grafana\.https\.gateway\.name: "Shared_GW" is not a valid name/);
   });
 });
