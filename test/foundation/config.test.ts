@@ -30,6 +30,16 @@ describe('the embedded default', () => {
 });
 
 describe('config errors name the file, the path, the bad value and what is allowed', () => {
+  it.each([
+    ['alerting: { runbookBaseUrl: "ftp://mirror.example.net/helios" }', 'clusters[0].alerting.runbookBaseUrl: "ftp://mirror.example.net/helios"'],
+    ['alerting: { deadMansSwitch: { url: "https://hc-ping.example.net/secret-token" } }', 'clusters[0].alerting.deadMansSwitch.url: expected a secret reference'],
+    ['allowAnyManagementNetwork: "yes"', 'clusters[0].allowAnyManagementNetwork: expected boolean, got "yes"'],
+  ])('rejects the new alerting and network keys with a wrong value: %s', (extra, message) => {
+    const problems = problemsOf(`clusters:\n${cluster(extra)}`);
+    expect(problems.join('\n')).toContain(`helios.yaml: ${message}`);
+    expect(problems.join('\n')).not.toContain('secret-token');
+  });
+
   it('rejects an unknown tier', () => {
     const problems = problemsOf(`clusters:\n${cluster('').replace('tier: medium', 'tier: huge')}`);
     expect(problems).toEqual(['helios.yaml: clusters[0].tier: "huge" is not one of small, medium, large, xl (line 4)']);
