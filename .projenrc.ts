@@ -280,6 +280,17 @@ project.addTask('bench:targets', {
   exec: 'npm run bench --workspace=services/target-generator',
 });
 
+service({
+  name: 'runbook-operator',
+  description: 'Runs Runbooks against network devices: approvals, Jobs that drive devices over gNMI, rollback, audit',
+  deps: {
+    '@kubernetes/client-node': '~1.4.0',
+    'prom-client': '^15.1.3',
+    'yaml': '^2.9.1',
+    'zod': '^4.6.7',
+  },
+});
+
 project.addTask('bench:dashboards', {
   description: 'Flow dashboards: every ClickHouse panel over 24 h of Large-tier rollup rows in chdb (p50/p95 per panel, row counts)',
   exec: 'tsx test/bench/dashboards.ts',
