@@ -259,3 +259,17 @@ export interface RunbookExecution {
   readonly spec: RunbookExecutionSpec;
   readonly status?: RunbookExecutionStatus;
 }
+
+/**
+ * How the operator starts the executor: the Job's container runs
+ * `runbook-operator execute` with these variables, and the gNMI credentials
+ * Secret mounted read-only at GNMI_CREDENTIALS_DIR (files `username`, `password`).
+ */
+export const EXECUTOR_ENV = {
+  namespace: 'HELIOS_EXECUTION_NAMESPACE',
+  name: 'HELIOS_EXECUTION_NAME',
+  /** `tls` (verify the device certificate against GNMI_CA_FILE), `skip-verify`, or `plaintext`. */
+  tlsMode: 'HELIOS_GNMI_TLS',
+  caFile: 'HELIOS_GNMI_CA_FILE',
+} as const;
+export const GNMI_CREDENTIALS_DIR = '/etc/helios/gnmi';
