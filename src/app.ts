@@ -34,7 +34,11 @@ export class ClusterChart extends Chart {
       });
     }
     if (plan.automation) {
-      this.automation = new AutomationStack(this, 'automation', { platform: this.platform, ...plan.automation });
+      this.automation = new AutomationStack(this, 'automation', {
+        platform: this.platform,
+        ...plan.automation,
+        runbookOperator: { ...plan.automation.runbookOperator, alertmanager: this.metrics?.alertmanager.workload },
+      });
     }
   }
 }

@@ -2,6 +2,7 @@ import { isAnyNetwork } from './config/load.js';
 import type { ClusterConfig } from './config/schema.js';
 import { TIERS } from './config/tiers.js';
 import type { AutomationStackProps } from '../constructs/automation/automation-stack.js';
+import { DEFAULT_RUNBOOK_WEBHOOK_TOKEN, RUNBOOK_WEBHOOK_URL } from '../constructs/automation/runbook-operator.js';
 import { TargetGeneratorMode } from '../constructs/automation/target-generator.js';
 import type { FlowStackProps } from '../constructs/flows/flow-stack.js';
 import { hasPeopleReceiver } from '../constructs/metrics/alertmanager.js';
@@ -52,7 +53,7 @@ export function clusterWarnings(cluster: ClusterConfig): ConfigWarning[] {
   const apiCallers = [
     ...(stacks.metrics ? ['Prometheus', 'gnmic'] : []),
     ...(stacks.flows ? ['the Kafka entity operator'] : []),
-    ...(stacks.automation ? ['the Target Generator'] : []),
+    ...(stacks.automation ? ['the Target Generator', 'the Runbook operator', 'its executor Jobs'] : []),
   ];
   const anyApi = cluster.kubernetesApiNetworks.filter(isAnyNetwork);
   if (apiCallers.length > 0 && anyApi.length > 0) {
@@ -112,6 +113,13 @@ function planAutomation(cluster: ClusterConfig): Omit<AutomationStackProps, 'pla
       webhookFromNamespaces: tg.webhookFromNamespaces,
       massDeletionPercent: tg.massDeletionPercent,
     },
+    runbookOperator: {
+      resources: tier.runbookOperator.resources,
+      managementNetworks: cluster.managementNetworks,
+      kubernetesApiNetworks: cluster.kubernetesApiNetworks,
+      approverGroups: cluster.automation.runbookApprovers,
+    },
+    sampleRunbooks: cluster.automation.sampleRunbooks,
   };
 }
 
@@ -142,7 +150,10 @@ function planMetrics(cluster: ClusterConfig): Omit<MetricsStackProps, 'platform'
       minioCredentials: storage.minio,
       tierAfterDays: storage.tierAfterDays,
     },
-    alerting: cluster.alerting,
+    alerting: {
+      ...cluster.alerting,
+      runbooks: cluster.stacks.automation ? { url: RUNBOOK_WEBHOOK_URL, token: DEFAULT_RUNBOOK_WEBHOOK_TOKEN } : undefined,
+    },
     oidc: oidc && {
       clientId: oidc.clientId,
       clientSecret: oidc.clientSecret,

@@ -38,6 +38,18 @@ export interface AlertReceivers {
    * @default - Watchdog goes to the "null" receiver: nothing notices a dead alert path
    */
   readonly deadMansSwitch?: { readonly url: SecretReference };
+  /**
+   * The Runbook operator's webhook (when the AutomationStack runs): alerts with a
+   * `runbook` label go to it as well as to their people, and it starts that runbook.
+   * @default - no alert starts a runbook
+   */
+  readonly runbooks?: RunbookWebhook;
+}
+
+/** Where Alertmanager delivers alerts that name a runbook, and the bearer token it sends. */
+export interface RunbookWebhook {
+  readonly url: string;
+  readonly token: SecretReference;
 }
 
 /** True when some alert reaches a person: at least one of PagerDuty, Slack and email is configured. */
@@ -56,6 +68,8 @@ export enum Receiver {
   DEAD_MANS_SWITCH = 'deadmansswitch',
   /** Watchdog without a dead man's switch: a receiver without integrations, so no person gets the heartbeat. */
   NULL = 'null',
+  /** The Runbook operator's webhook: alerts with a `runbook` label (and on to their people). */
+  RUNBOOK_OPERATOR = 'runbook-operator',
 }
 
 /** The always-firing heartbeat of the alert path (Prometheus → Alertmanager → the dead man's switch). */
@@ -146,6 +160,19 @@ export function alertmanagerConfigTemplate(receivers: AlertReceivers): Alertmana
     repeat_interval: HEARTBEAT_INTERVAL,
   }];
   const named: object[] = [];
+  if (receivers.runbooks) {
+    data.runbookWebhookToken = receivers.runbooks.token;
+    // continue: the alert still reaches the people its severity routes it to.
+    routes.push({ receiver: Receiver.RUNBOOK_OPERATOR, matchers: ['runbook=~".+"'], continue: true });
+    named.push({
+      name: Receiver.RUNBOOK_OPERATOR,
+      webhook_configs: [{
+        url: receivers.runbooks.url,
+        send_resolved: false,
+        http_config: { authorization: { type: 'Bearer', credentials: secretField('runbookWebhookToken') } },
+      }],
+    });
+  }
   if (receivers.pagerduty) {
     data.pagerdutyRoutingKey = receivers.pagerduty.routingKey;
     routes.push({ receiver: Receiver.PAGERDUTY, matchers: [`severity="${Severity.CRITICAL}"`], repeat_interval: '1h' });

@@ -36,7 +36,7 @@ const HELIOS_RESOURCES: ReadonlyArray<[string, string[]]> = [
   ['kafka.strimzi.io', ['kafkas', 'kafkanodepools', 'kafkatopics', 'kafkausers']],
   ['clickhouse.altinity.com', ['clickhouseinstallations']],
   ['external-secrets.io', ['externalsecrets']],
-  ['helios.io', ['runbooks', 'runbookexecutions']],
+  ['automation.helios.io', ['runbooks', 'runbookexecutions']],
 ];
 
 const ROLE_RULES: Record<HeliosRole, k8s.PolicyRule[]> = {
@@ -45,12 +45,13 @@ const ROLE_RULES: Record<HeliosRole, k8s.PolicyRule[]> = {
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     // Deleting a collector pod is how an engineer restarts it; the controller recreates it.
     { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
-    { apiGroups: ['helios.io'], resources: ['runbookexecutions'], verbs: ['create'] },
+    { apiGroups: ['automation.helios.io'], resources: ['runbookexecutions'], verbs: ['create'] },
   ],
   [HeliosRole.ADMIN]: [
-    // "approve" is a custom verb: the runbook operator checks it with a SubjectAccessReview.
-    { apiGroups: ['helios.io'], resources: ['runbookexecutions'], verbs: ['approve', 'update', 'patch', 'delete'] },
-    { apiGroups: ['helios.io'], resources: ['runbooks'], verbs: ['create', 'update', 'patch', 'delete'] },
+    // "approve" is a custom verb on a pseudo-subresource: the runbook admission policy checks it with the authorizer.
+    { apiGroups: ['automation.helios.io'], resources: ['runbookexecutions/approval'], verbs: ['approve'] },
+    { apiGroups: ['automation.helios.io'], resources: ['runbookexecutions'], verbs: ['update', 'patch', 'delete'] },
+    { apiGroups: ['automation.helios.io'], resources: ['runbooks'], verbs: ['create', 'update', 'patch', 'delete'] },
     { apiGroups: ['monitoring.coreos.com'], resources: ['prometheusrules', 'alertmanagerconfigs'], verbs: ['create', 'update', 'patch', 'delete'] },
     { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['update', 'patch'] },
   ],

@@ -23,6 +23,8 @@ export const IMAGE_CATALOG = {
   'clickhouse-keeper': { repository: 'docker.io/clickhouse/clickhouse-keeper', tag: '26.3' },
   // Built from services/target-generator (its Dockerfile), like flow-enricher.
   'target-generator': { repository: 'ghcr.io/helios-netobs/target-generator', tag: '0.1.0' },
+  // Built from services/runbook-operator (its Dockerfile): the operator and, in its Jobs, the executor.
+  'runbook-operator': { repository: 'ghcr.io/helios-netobs/runbook-operator', tag: '0.1.0' },
 } as const satisfies Record<string, { repository: string; tag: string }>;
 
 export type ImageName = keyof typeof IMAGE_CATALOG;

@@ -223,6 +223,10 @@ function targetGeneratorDefaults(): z.output<typeof TargetGenerator> {
 
 const Automation = z.strictObject({
   targetGenerator: TargetGenerator.default(targetGeneratorDefaults),
+  /** Synthesize the repository's runbooks/ into helios-automation, and bind the approver groups they name. */
+  sampleRunbooks: z.boolean().default(false),
+  /** Kubernetes groups that may approve runbook executions, besides helios-admin. */
+  runbookApprovers: z.array(z.string().min(1)).default([]),
 });
 
 const Stacks = z.strictObject({
@@ -285,7 +289,7 @@ const clusterSettings = {
     maxmind: { accountId: { key: 'helios/maxmind', property: 'account-id' }, licenseKey: { key: 'helios/maxmind', property: 'license-key' } },
     clickhouse: { migratorPassword: { key: 'helios/clickhouse', property: 'migrator-password' }, readerPassword: { key: 'helios/clickhouse', property: 'reader-password' } },
   }),
-  automation: Automation.default(() => ({ targetGenerator: targetGeneratorDefaults() })),
+  automation: Automation.default(() => ({ targetGenerator: targetGeneratorDefaults(), sampleRunbooks: false, runbookApprovers: [] })),
   stacks: Stacks.default({ metrics: true, flows: true, automation: true, federation: false }),
 };
 

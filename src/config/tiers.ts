@@ -74,6 +74,7 @@ export interface TierSizing {
   readonly clickhouseKeeper: Replicated & { readonly volumeGiB: number };
   /** The sync's peak is ~150 MiB whatever the fleet (Node and the Kubernetes client are most of it; 10,000 devices add little). */
   readonly targetGenerator: { readonly resources: ResourceSizing; readonly pushgatewayResources: ResourceSizing };
+  /** Node and the Kubernetes client's informers are most of it; executions run in their own Jobs. */
   readonly runbookOperator: { readonly resources: ResourceSizing };
 }
 
@@ -103,7 +104,7 @@ export const TIERS: Readonly<Record<TierName, TierSizing>> = {
     clickhouse: { shards: 1, replicas: 1, volumeGiB: 50, kafkaConsumers: 1, resources: res(500, 2000, 2048, 4096) },
     clickhouseKeeper: { replicas: 1, volumeGiB: 5, resources: res(100, 500, 256, 512) },
     targetGenerator: { resources: res(50, 500, 160, 256), pushgatewayResources: res(10, 100, 32, 64) },
-    runbookOperator: { resources: res(50, 250, 64, 128) },
+    runbookOperator: { resources: res(50, 500, 128, 256) },
   },
   medium: {
     devices: 500,
@@ -125,7 +126,7 @@ export const TIERS: Readonly<Record<TierName, TierSizing>> = {
     clickhouse: { shards: 1, replicas: 2, volumeGiB: 200, kafkaConsumers: 2, resources: res(1000, 4000, 4096, 8192) },
     clickhouseKeeper: { replicas: 3, volumeGiB: 10, resources: res(100, 500, 256, 512) },
     targetGenerator: { resources: res(50, 500, 160, 256), pushgatewayResources: res(10, 100, 32, 64) },
-    runbookOperator: { resources: res(50, 250, 64, 128) },
+    runbookOperator: { resources: res(50, 500, 128, 256) },
   },
   large: {
     devices: 2_000,
@@ -147,7 +148,7 @@ export const TIERS: Readonly<Record<TierName, TierSizing>> = {
     clickhouse: { shards: 2, replicas: 2, volumeGiB: 1000, kafkaConsumers: 4, resources: res(2000, 8000, 8192, 16384) },
     clickhouseKeeper: { replicas: 3, volumeGiB: 20, resources: res(250, 1000, 512, 1024) },
     targetGenerator: { resources: res(100, 1000, 192, 320), pushgatewayResources: res(10, 100, 32, 64) },
-    runbookOperator: { resources: res(100, 500, 128, 256) },
+    runbookOperator: { resources: res(100, 1000, 192, 384) },
   },
   xl: {
     devices: 8_000,
@@ -169,6 +170,6 @@ export const TIERS: Readonly<Record<TierName, TierSizing>> = {
     clickhouse: { shards: 4, replicas: 2, volumeGiB: 4000, kafkaConsumers: 6, resources: res(4000, 16000, 16384, 32768) },
     clickhouseKeeper: { replicas: 3, volumeGiB: 50, resources: res(500, 1000, 1024, 2048) },
     targetGenerator: { resources: res(100, 1000, 192, 384), pushgatewayResources: res(10, 100, 32, 64) },
-    runbookOperator: { resources: res(100, 500, 128, 256) },
+    runbookOperator: { resources: res(100, 1000, 192, 384) },
   },
 };

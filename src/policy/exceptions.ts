@@ -38,6 +38,14 @@ export const POLICY_EXCEPTIONS: readonly PolicyException[] = [
   },
   {
     rule: PolicyRule.SERVICE_ACCOUNT_TOKEN,
+    kind: 'Deployment',
+    namespace: 'helios-automation',
+    name: 'helios-runbook-operator',
+    field: 'spec.template.spec.automountServiceAccountToken',
+    reason: 'the Runbook operator watches runbooks and executions, writes their status, starts executor Jobs and holds its leader Lease',
+  },
+  {
+    rule: PolicyRule.SERVICE_ACCOUNT_TOKEN,
     kind: 'Prometheus',
     namespace: 'helios-storage',
     name: 'helios',

@@ -121,7 +121,7 @@ describe('synth warnings', () => {
 
   it('say which components may reach every address on the API ports while kubernetesApiNetworks is left at 0.0.0.0/0', () => {
     expect(warnings(cluster({ api: '' }))).toEqual([
-      'helios.yaml: clusters[0].kubernetesApiNetworks: is 0.0.0.0/0, so Prometheus, gnmic, the Kafka entity operator and the Target Generator'
+      'helios.yaml: clusters[0].kubernetesApiNetworks: is 0.0.0.0/0, so Prometheus, gnmic, the Kafka entity operator, the Target Generator, the Runbook operator and its executor Jobs'
         + ' may open ports 443 and 6443 to any address; list the API server\'s endpoint addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)',
     ]);
     expect(warnings(cluster({ api: '', extra: `${RECEIVERS}    stacks: { flows: false, automation: false }\n` }))[0])

@@ -52,9 +52,10 @@ describe('PlatformBase', () => {
     const [viewer, engineer, admin] = roles;
     expect(engineer.rules).toEqual(expect.arrayContaining(viewer.rules));
     expect(admin.rules).toEqual(expect.arrayContaining(engineer.rules));
-    expect(engineer.rules).toContainEqual({ apiGroups: ['helios.io'], resources: ['runbookexecutions'], verbs: ['create'] });
+    expect(engineer.rules).toContainEqual({ apiGroups: ['automation.helios.io'], resources: ['runbookexecutions'], verbs: ['create'] });
     expect(viewer.rules.flatMap((r: any) => r.verbs)).not.toContain('create');
-    expect(admin.rules).toContainEqual(expect.objectContaining({ resources: ['runbookexecutions'], verbs: expect.arrayContaining(['approve']) }));
+    expect(admin.rules).toContainEqual({ apiGroups: ['automation.helios.io'], resources: ['runbookexecutions/approval'], verbs: ['approve'] });
+    expect(engineer.rules.flatMap((r: any) => r.verbs)).not.toContain('approve');
     for (const role of roles) expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
   });
 
