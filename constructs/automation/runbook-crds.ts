@@ -66,7 +66,7 @@ function stepSchema(): Schema {
       delete: list(gnmiPath, MAX_PATHS),
     }, [], {
       'x-kubernetes-validations': [rule(
-        '(has(self.update) ? size(self.update) : 0) + (has(self.replace) ? size(self.replace) : 0) + (has(self[\'delete\']) ? size(self[\'delete\']) : 0) > 0',
+        '(has(self.update) ? size(self.update) : 0) + (has(self.replace) ? size(self.replace) : 0) + (has(self.delete) ? size(self.delete) : 0) > 0',
         'a gnmiSet step changes something: give at least one update, replace or delete',
       )],
     }),
@@ -107,7 +107,7 @@ function runbookSpecSchema(): Schema {
     'x-kubernetes-validations': [
       {
         rule: 'self.steps.all(s, self.steps.filter(t, t.name == s.name).size() == 1)',
-        messageExpression: '\'step names must be unique; repeated: \' + self.steps.filter(s, self.steps.filter(t, t.name == s.name).size() > 1).map(s, s.name)[0]',
+        message: 'step names must be unique within steps',
         fieldPath: '.steps',
       },
       {

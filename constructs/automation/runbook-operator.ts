@@ -225,7 +225,7 @@ export class RunbookOperator extends Construct {
       metadata: { name: RUNBOOK_EXECUTOR, namespace: NS, labels: platform.labelsFor(EXECUTOR) },
       rules: [
         { apiGroups: [RUNBOOK_GROUP], resources: ['runbooks', 'runbookexecutions'], verbs: ['get'] },
-        { apiGroups: [RUNBOOK_GROUP], resources: ['runbookexecutions/status'], verbs: ['patch'] },
+        { apiGroups: [RUNBOOK_GROUP], resources: ['runbookexecutions/status'], verbs: ['get', 'patch'] },
       ],
     });
     new k8s.KubeRoleBinding(this, 'executor-binding', {

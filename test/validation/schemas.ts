@@ -85,18 +85,24 @@ export class SchemaValidator {
     for (const dir of readdirSync(crdRoot, { withFileTypes: true }).filter((d) => d.isDirectory())) {
       for (const file of readdirSync(join(crdRoot, dir.name)).filter((f) => f.endsWith('.yaml'))) {
         for (const doc of parseAllDocuments(readFileSync(join(crdRoot, dir.name, file), 'utf8'))) {
-          const crd = doc.toJS();
-          if (crd?.kind !== 'CustomResourceDefinition') continue;
-          for (const v of crd.spec.versions ?? []) {
-            const schema = v.schema?.openAPIV3Schema;
-            if (!schema || v.served === false) continue;
-            const root = closeObjects(schema);
-            // Metadata is validated against ObjectMeta instead.
-            root.properties = { ...root.properties, metadata: {} };
-            this.crdSchemas.set(gvk(`${crd.spec.group}/${v.name}`, crd.spec.names.kind), root);
-          }
+          this.addCrd(doc.toJS());
         }
       }
+    }
+  }
+
+  /** Learns the schema of a CRD (one of ../shared's, or one Helios synthesizes itself). CEL rules are the API server's to check. */
+  public addCrd(crd: any): void {
+    if (crd?.kind !== 'CustomResourceDefinition') return;
+    for (const v of crd.spec.versions ?? []) {
+      const schema = v.schema?.openAPIV3Schema;
+      if (!schema || v.served === false) continue;
+      const root = closeObjects(schema);
+      // Metadata is validated against ObjectMeta instead.
+      root.properties = { ...root.properties, metadata: {} };
+      const key = gvk(`${crd.spec.group}/${v.name}`, crd.spec.names.kind);
+      this.crdSchemas.set(key, root);
+      this.compiled.delete(key);
     }
   }
 
