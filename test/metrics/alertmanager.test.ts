@@ -26,8 +26,20 @@ function configSecret(extra: string): any {
 }
 
 /** Writes the config as ESO would render it from the synthesized ExternalSecret. */
+/** The Runbook operator's webhook token: the AutomationStack (on by default) routes alerts with a runbook label to it. */
+const RUNBOOK_TOKEN = { runbookWebhookToken: 'runbook-t0ken' };
+const RUNBOOK_TOKEN_REF = { secretKey: 'runbookWebhookToken', remoteRef: { key: 'helios/runbook-operator', property: 'webhook-token' } };
+const RUNBOOK_RECEIVER = {
+  name: 'runbook-operator',
+  webhook_configs: [{
+    url: 'http://helios-runbook-operator.helios-automation.svc:8443/api/v1/alerts',
+    send_resolved: false,
+    http_config: { authorization: { type: 'Bearer', credentials: RUNBOOK_TOKEN.runbookWebhookToken } },
+  }],
+};
+
 function renderedConfig(extra: string, values: Record<string, string> = SECRETS): { path: string; text: string } {
-  const text = renderExternalSecret(configSecret(extra), values)['alertmanager.yaml'];
+  const text = renderExternalSecret(configSecret(extra), { ...RUNBOOK_TOKEN, ...values })['alertmanager.yaml'];
   return { path: writeScratch(scratch('alertmanager'), 'alertmanager.yaml', text), text };
 }
 
@@ -93,6 +105,7 @@ describe('the synthesized Alertmanager configuration, rendered as ESO would and 
     expect(configSecret(receivers).spec.data).toEqual([
       { secretKey: 'deadMansSwitchUrl', remoteRef: { key: 'helios/alertmanager', property: 'deadmansswitch-url' } },
       { secretKey: 'pagerdutyRoutingKey', remoteRef: { key: 'helios/alertmanager', property: 'pagerduty-routing-key' } },
+      RUNBOOK_TOKEN_REF,
       { secretKey: 'slackApiUrl', remoteRef: { key: 'helios/alertmanager', property: 'slack-webhook-url' } },
       { secretKey: 'smtpPassword', remoteRef: { key: 'helios/alertmanager', property: 'smtp-password' } },
     ]);
@@ -123,12 +136,12 @@ describe('Alertmanager with fewer receivers', () => {
 
   it('without any receiver still renders a valid configuration: everything to a default receiver that notifies no one', () => {
     const secret = configSecret('');
-    expect(secret.spec.data).toEqual([]);
+    expect(secret.spec.data).toEqual([RUNBOOK_TOKEN_REF]);
     const { path, text } = renderedConfig('', {});
     expect(amtool(['check-config', path]).status).toBe(0);
     expect(route(path, 'default', ['severity=critical', 'alertname=DeviceUnreachable']).status).toBe(0);
     expect(route(path, 'default', ['severity=info', 'alertname=AlertsHaveNoReceiver']).status).toBe(0);
-    expect(parseYaml(text).receivers).toEqual([{ name: 'default' }, { name: 'null' }]);
+    expect(parseYaml(text).receivers).toEqual([{ name: 'default' }, RUNBOOK_RECEIVER, { name: 'null' }]);
   });
 
   it('without a dead man\'s switch sends Watchdog explicitly to the null receiver, which has no integration', () => {
