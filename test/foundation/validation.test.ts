@@ -211,9 +211,9 @@ describe('the validator rejects broken objects and says what is wrong where', ()
     const [, files] = outputs[0];
     const withoutExceptions = checkPolicy(files, []);
     expect(withoutExceptions.map((f) => `${f.object} ${f.field} [${f.rule}]`)).toEqual([
+      'Deployment helios-automation/helios-runbook-operator spec.template.spec.automountServiceAccountToken [service-account-token]',
       'StatefulSet helios-collection/gnmic spec.template.spec.automountServiceAccountToken [service-account-token]',
       'CronJob helios-integration/target-generator spec.jobTemplate.spec.template.spec.automountServiceAccountToken [service-account-token]',
-      'Deployment helios-automation/helios-runbook-operator spec.template.spec.automountServiceAccountToken [service-account-token]',
       'Prometheus helios-storage/helios spec.automountServiceAccountToken [service-account-token]',
     ]);
     const tokenExceptions = POLICY_EXCEPTIONS.filter((e) => e.rule === PolicyRule.SERVICE_ACCOUNT_TOKEN);
