@@ -77,7 +77,7 @@ export class RunbookAdmission extends Construct {
         },
         {
           expression: `!(${ADDS_APPROVAL}) || ${NEW_APPROVAL}.approvedBy != object.spec.requestedBy`,
-          messageExpression: `'"' + object.spec.requestedBy + '" requested this execution and cannot approve it: another approver must'`,
+          messageExpression: '\'"\' + object.spec.requestedBy + \'" requested this execution and cannot approve it: another approver must\'',
           reason: 'Forbidden',
         },
         {

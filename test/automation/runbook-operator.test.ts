@@ -1,4 +1,3 @@
-import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { RUNBOOK_CRDS, crdManifest } from '../../constructs/automation/runbook-crds.js';
 import { runbookAlerts } from '../../constructs/automation/runbook-operator.js';
