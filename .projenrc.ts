@@ -129,6 +129,8 @@ project.packageTask.reset();
 // Constructs read their .proto contracts and the ClickHouse migrations next to their code; the package needs them too.
 project.compileTask.exec('mkdir -p lib/constructs/flows/proto && cp constructs/flows/proto/*.proto lib/constructs/flows/proto/');
 project.compileTask.exec('mkdir -p lib/constructs/flows/clickhouse/migrations && cp constructs/flows/clickhouse/migrations/*.sql lib/constructs/flows/clickhouse/migrations/');
+// The sample runbooks, which the AutomationStack reads from ../../runbooks/ beside its code.
+project.compileTask.exec('mkdir -p lib/runbooks && cp runbooks/*.yaml lib/runbooks/');
 
 project.addTask('synth', {
   description: 'Synthesize dist/<cluster>/ from helios.yaml (or the embedded default)',

@@ -65,6 +65,8 @@ new MetricsStack(chart, 'metrics', {
 new AutomationStack(chart, 'automation', {
   platform,
   targetGenerator: { netbox, mode: TargetGeneratorMode.CRONJOB, resources: small, pushgatewayResources: small },
+  runbookOperator: { resources: small, managementNetworks: ['10.0.0.0/8'], kubernetesApiNetworks: ['192.0.2.10/32'], approverGroups: ['netops-leads'] },
+  sampleRunbooks: true,
 });
 app.synth();
 `;
@@ -133,6 +135,9 @@ describe('the packed @helios/platform installed into an empty cdk8s project', ()
     expect(names('Prometheus')).toEqual(['helios']);
     expect(names('StatefulSet')).toEqual(expect.arrayContaining(['gnmic', 'minio', 'thanos-store']));
     expect(names('CronJob')).toContain('target-generator');
+    expect(names('CustomResourceDefinition')).toEqual(['runbooks.automation.helios.io', 'runbookexecutions.automation.helios.io']);
+    // The sample runbooks travel in the package (lib/runbooks/), read beside the construct's code.
+    expect(names('Runbook')).toHaveLength(10);
     expect(checkPolicy([{ path: 'out/lab.k8s.yaml', objects }]).map(formatFinding)).toEqual([]);
   });
 });
