@@ -129,6 +129,7 @@ describe('the synthesized NetworkPolicies of every Helios namespace', () => {
       'helios-storage -> helios-integration': 'Prometheus scrapes the Target Generator\'s Pushgateway',
       'helios-integration -> helios-integration': 'the Target Generator pushes its metrics to its Pushgateway',
       'helios-storage -> helios-automation': 'Prometheus scrapes the runbook operator',
+      'helios-visualization -> helios-automation': 'Alertmanager starts runbooks through the runbook operator\'s webhook',
       'helios-flows -> helios-flows': 'goflow2, Kafka, the enricher and ClickHouse',
       'helios-visualization -> helios-flows': 'Grafana queries ClickHouse',
       'outside -> helios-flows': 'devices export NetFlow/IPFIX/sFlow from the management networks',
@@ -146,7 +147,8 @@ describe('the synthesized NetworkPolicies of every Helios namespace', () => {
 describe('the Kubernetes API and NetBox', () => {
   /** The egress of the embedded default: NetBox in the cluster, the API server anywhere. */
   const defaults = allowed('egress', all(clusterObjects(EMBEDDED_DEFAULT_CONFIG), 'NetworkPolicy'));
-  const API_CALLERS = ['helios-collection/gnmic', 'helios-flows/flows-entity-operator', 'helios-integration/target-generator', 'helios-storage/prometheus'];
+  // helios-automation/*: the runbook executor Jobs' pods, selected by the presence of their execution label.
+  const API_CALLERS = ['helios-automation/*', 'helios-automation/helios-runbook-operator', 'helios-collection/gnmic', 'helios-flows/flows-entity-operator', 'helios-integration/target-generator', 'helios-storage/prometheus'];
 
   it('reach the in-cluster NetBox of the embedded default by its namespace, on the Service\'s port and NetBox\'s own', () => {
     const toNetbox = defaults.filter((e) => / -> netbox\//.test(e));
