@@ -9,6 +9,7 @@ import {
 import { GNMI_DEVICE_PORTS } from '../metrics/gnmic.js';
 import { AlertRules, Severity, type AlertRule } from '../metrics/rules.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { FlowPeer, Protocol, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
@@ -108,6 +109,7 @@ export class RunbookOperator extends Construct {
             serviceAccountName: RUNBOOK_OPERATOR,
             automountServiceAccountToken: true,
             securityContext: securePodSecurityContext(),
+            affinity: spreadOverNodes(this.workload.podSelector),
             containers: [secureContainer({
               name: 'runbook-operator',
               image,
