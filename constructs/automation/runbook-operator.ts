@@ -9,9 +9,9 @@ import {
 import { GNMI_DEVICE_PORTS } from '../metrics/gnmic.js';
 import { AlertRules, Severity, type AlertRule } from '../metrics/rules.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
-import { spreadOverNodes } from '../platform/scheduling.js';
 import { FlowPeer, Protocol, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase, SecretReference } from '../platform/platform-base.js';
+import { spreadOverNodes } from '../platform/scheduling.js';
 import { httpProbe, secureContainer, securePodSecurityContext, type ResourceSizing } from '../platform/security.js';
 import { TargetSet, targetNamespace } from '../platform/targets.js';
 
