@@ -25,6 +25,8 @@ const MAX_NAME = 63;
 /** Step outputs and device responses are truncated to 4 KiB by the executor; JSON escaping can add a little. */
 const MAX_OUTPUT = 8192;
 const MAX_HISTORY = 256;
+/** A selector may match a whole fleet's worth of devices; the object's size (etcd's 1.5 MiB) is the real bound. */
+const MAX_DEVICES = 10000;
 const MAX_APPROVALS = 16;
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const PARAMETER_NAME = '^[a-z][a-zA-Z0-9_]*$';
@@ -164,7 +166,7 @@ function stepStatus(): Schema {
     endTime: { type: 'string', format: 'date-time' },
     output: str(MAX_OUTPUT),
     error: str(MAX_TEXT),
-    devices: list(obj({ device: str(253), response: str(MAX_OUTPUT), error: str(MAX_TEXT) }, ['device']), 1024),
+    devices: list(obj({ device: str(253), response: str(MAX_OUTPUT), error: str(MAX_TEXT) }, ['device']), MAX_DEVICES),
   }, ['name', 'phase']);
 }
 
@@ -178,7 +180,7 @@ function executionStatusSchema(): Schema {
       name: str(253),
       address: str(512),
       labels: { type: 'object', additionalProperties: str(253) },
-    }, ['name', 'address']), 1024),
+    }, ['name', 'address']), MAX_DEVICES),
     jobName: str(253),
     startTime: { type: 'string', format: 'date-time' },
     completionTime: { type: 'string', format: 'date-time' },

@@ -1,6 +1,6 @@
 import { RUNBOOK_OPERATOR, RUNBOOK_EXECUTOR } from '../../constructs/automation/runbook-operator.js';
 import { sampleRunbooks } from '../../constructs/automation/sample-runbooks.js';
-import type { RunbookExecution } from '../../services/runbook-operator/src/api/types.js';
+import type { Runbook, RunbookExecution } from '../../services/runbook-operator/src/api/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderYaml, type KubeObject } from '../../src/manifests.js';
 import { synthesize } from '../../src/synth.js';
@@ -239,6 +239,53 @@ describe('runbook approvals, enforced by a real API server', () => {
     const stored = JSON.parse(kube.kubectl(['get', 'runbookexecution', 'full', '-n', NS, '-o', 'json']).stdout);
     expect(stored.spec).toEqual(full.spec);
     expect(stored.status).toEqual(status);
+  });
+
+  it('accepts a Runbook with every field the operator\'s types describe, and fills in the documented defaults', () => {
+    const full: Runbook = {
+      apiVersion: 'automation.helios.io/v1alpha1',
+      kind: 'Runbook',
+      metadata: { name: 'every-field', namespace: NS },
+      spec: {
+        description: 'every kind of step',
+        category: 'configuration',
+        riskLevel: 'critical',
+        approvalRequired: true,
+        approvers: ['helios-network-operators'],
+        parameters: [
+          { name: 'interface', type: 'string', description: 'port', required: true, enum: ['Ethernet1', 'Ethernet2'] },
+          { name: 'pause', type: 'duration', default: '30s' },
+          { name: 'count', type: 'integer', default: '3' },
+          { name: 'force', type: 'boolean', required: false },
+        ],
+        steps: [
+          { name: 'read', gnmiGet: { paths: ['/interfaces/interface[name={{ params.interface }}]/state'] } },
+          { name: 'change', gnmiSet: { update: [{ path: '/a', value: { nested: [1, 'two', null] } }], replace: [{ path: '/b', value: 7 }], delete: ['/c'] }, timeoutSeconds: 60 },
+          { name: 'pause', wait: { seconds: 30 } },
+          { name: 'check', condition: { expression: 'steps.read.output != ""', message: 'empty' } },
+          { name: 'tell', notify: { message: 'done on {{ target.name }}' } },
+          { name: 'compute', script: { expression: '1 + 1' } },
+        ],
+        rollbackOnFailure: true,
+        rollbackSteps: [{ name: 'tell-rollback', notify: { message: 'rolled back' } }],
+        timeoutSeconds: 900,
+      },
+    };
+    const created = kube.kubectl(['create', '-f', '-'], JSON.stringify(full));
+    expect(created.stderr).toBe('');
+    const stored = JSON.parse(kube.kubectl(['get', 'runbook', 'every-field', '-n', NS, '-o', 'json']).stdout);
+    const withDefaults = { ...full.spec, steps: full.spec.steps.map((s) => ({ timeoutSeconds: 30, ...s })), rollbackSteps: [{ timeoutSeconds: 30, ...full.spec.rollbackSteps![0] }] };
+    expect(stored.spec).toEqual(withDefaults);
+    const minimal = { ...full, metadata: { name: 'minimal', namespace: NS }, spec: { category: 'diagnostics', riskLevel: 'low', steps: [{ name: 'read', gnmiGet: { paths: ['/system'] } }] } };
+    expect(kube.kubectl(['create', '-f', '-'], JSON.stringify(minimal)).stderr).toBe('');
+    expect(JSON.parse(kube.kubectl(['get', 'runbook', 'minimal', '-n', NS, '-o', 'json']).stdout).spec).toEqual({
+      ...minimal.spec, approvalRequired: false, rollbackOnFailure: false, timeoutSeconds: 600, steps: [{ ...minimal.spec.steps[0], timeoutSeconds: 30 }],
+    });
+    const status = kube.kubectl(['patch', 'runbook', 'minimal', '-n', NS, `--as=${OPERATOR}`, '--type=merge', '--subresource=status', '-p', JSON.stringify({
+      status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] },
+    })]);
+    expect(status.stderr).toBe('');
+    expect(kube.kubectl(['get', 'runbook', 'minimal', '-n', NS]).stdout).toMatch(/minimal\s+diagnostics\s+low\s+false\s+True/);
   });
 
   it('refuses a runbook step with two kinds, repeated step names and a target with both device and selector, naming each', () => {
