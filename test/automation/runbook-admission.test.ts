@@ -274,9 +274,17 @@ describe('runbook approvals, enforced by a real API server', () => {
     const created = kube.kubectl(['create', '-f', '-'], JSON.stringify(full));
     expect(created.stderr).toBe('');
     const stored = JSON.parse(kube.kubectl(['get', 'runbook', 'every-field', '-n', NS, '-o', 'json']).stdout);
-    const withDefaults = { ...full.spec, steps: full.spec.steps.map((s) => ({ timeoutSeconds: 30, ...s })), rollbackSteps: [{ timeoutSeconds: 30, ...full.spec.rollbackSteps![0] }] };
+    const withDefaults = {
+      ...full.spec,
+      steps: full.spec.steps.map((s) => ({ timeoutSeconds: 30, ...s })),
+      rollbackSteps: [{ timeoutSeconds: 30, ...full.spec.rollbackSteps![0] }],
+    };
     expect(stored.spec).toEqual(withDefaults);
-    const minimal = { ...full, metadata: { name: 'minimal', namespace: NS }, spec: { category: 'diagnostics', riskLevel: 'low', steps: [{ name: 'read', gnmiGet: { paths: ['/system'] } }] } };
+    const minimal = {
+      ...full,
+      metadata: { name: 'minimal', namespace: NS },
+      spec: { category: 'diagnostics', riskLevel: 'low', steps: [{ name: 'read', gnmiGet: { paths: ['/system'] } }] },
+    };
     expect(kube.kubectl(['create', '-f', '-'], JSON.stringify(minimal)).stderr).toBe('');
     expect(JSON.parse(kube.kubectl(['get', 'runbook', 'minimal', '-n', NS, '-o', 'json']).stdout).spec).toEqual({
       ...minimal.spec, approvalRequired: false, rollbackOnFailure: false, timeoutSeconds: 600, steps: [{ ...minimal.spec.steps[0], timeoutSeconds: 30 }],
