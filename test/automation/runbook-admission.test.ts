@@ -287,7 +287,11 @@ describe('runbook approvals, enforced by a real API server', () => {
     };
     expect(kube.kubectl(['create', '-f', '-'], JSON.stringify(minimal)).stderr).toBe('');
     expect(JSON.parse(kube.kubectl(['get', 'runbook', 'minimal', '-n', NS, '-o', 'json']).stdout).spec).toEqual({
-      ...minimal.spec, approvalRequired: false, rollbackOnFailure: false, timeoutSeconds: 600, steps: [{ ...minimal.spec.steps[0], timeoutSeconds: 30 }],
+      ...minimal.spec,
+      approvalRequired: false,
+      rollbackOnFailure: false,
+      timeoutSeconds: 600,
+      steps: [{ ...minimal.spec.steps[0], timeoutSeconds: 30 }],
     });
     const status = kube.kubectl(['patch', 'runbook', 'minimal', '-n', NS, `--as=${OPERATOR}`, '--type=merge', '--subresource=status', '-p', JSON.stringify({
       status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] },
