@@ -53,7 +53,9 @@ export async function startPrometheusOperator(kube: KubeApiServer): Promise<Peer
 }
 
 /** Waits for a Secret to exist (and, optionally, to hold a key) and returns its data. */
-export async function waitForSecret(kube: KubeApiServer, namespace: string, name: string, key?: string, timeoutMs = 60_000): Promise<Record<string, Buffer>> {
+export async function waitForSecret(
+  kube: KubeApiServer, namespace: string, name: string, key?: string, timeoutMs = 60_000,
+): Promise<Record<string, Buffer>> {
   let data: Record<string, Buffer> | undefined;
   await waitFor(`Secret ${namespace}/${name}${key ? ` with ${key}` : ''}`, () => {
     data = secretData(kube, namespace, name);
@@ -70,7 +72,9 @@ export interface HttpProcess {
 }
 
 /** Starts a program whose readiness is an HTTP 200 on `readyPath` of `port`. */
-export async function startHttpPeer(name: string, bin: string, args: readonly string[], port: number, readyPath: string, readyTimeoutMs = 120_000): Promise<HttpProcess> {
+export async function startHttpPeer(
+  name: string, bin: string, args: readonly string[], port: number, readyPath: string, readyTimeoutMs = 120_000,
+): Promise<HttpProcess> {
   const url = `http://127.0.0.1:${port}`;
   const process = await PeerProcess.start({ name, command: peerBin(bin), args, ready: () => httpOk(`${url}${readyPath}`), readyTimeoutMs });
   return { process, url, stop: () => process.stop() };
@@ -95,7 +99,9 @@ export async function s3Keys(s3Url: string, bucket: string): Promise<string[]> {
 }
 
 /** An instant query against a Prometheus-compatible API (Prometheus, Thanos Query). */
-export async function instantQuery(baseUrl: string, query: string, params: Record<string, string> = {}): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+export async function instantQuery(
+  baseUrl: string, query: string, params: Record<string, string> = {},
+): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const body = new URLSearchParams({ query, ...params });
   const r = await fetch(`${baseUrl}/api/v1/query`, { method: 'POST', body, signal: AbortSignal.timeout(20_000) });
   const json: any = await r.json();
