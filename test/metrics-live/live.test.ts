@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -74,6 +75,7 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
   let storeQuery: HttpProcess;
   let s3: Awaited<ReturnType<typeof startS3Server>>;
   let bucket: string;
+  let objstoreFile: string;
   let prometheus: HttpProcess[] = [];
   const started = async <T extends { stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const peer = await p;
@@ -93,7 +95,7 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     bucket = objstore.config.bucket;
     s3 = await started(startS3Server(bucket));
     objstore.config.endpoint = s3.endpoint;
-    const objstoreFile = writeScratch(dir, 'objstore.yml', stringify(objstore));
+    objstoreFile = writeScratch(dir, 'objstore.yml', stringify(objstore));
 
     // The device, and gnmic as the synthesized pod gnmic-0 would run it (pod IP on loopback).
     leaf1 = await startGnmiTarget(undefined, GNMI_CREDENTIALS);
@@ -270,15 +272,38 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     const keys = await s3Keys(s3.url, bucket);
     const blocks = new Set(keys.filter((k) => k.endsWith('/meta.json')).map((k) => k.split('/')[0]));
     console.log(`bucket ${bucket}: ${blocks.size} blocks, ${keys.length} objects`);
-    const q = `count(last_over_time(${inOctets}[15m]))`;
-    await waitFor('the Store Gateway serving leaf1 from the bucket', async () => Number((await instantQuery(storeQuery.url, q))[0]?.value[1]) === 4, 120_000, 2000);
-    // Both replicas uploaded their own copy; the store-only Query still returns each interface once.
-    const raw = await instantQuery(storeQuery.url, `last_over_time(${inOctets}[15m])`, { dedup: 'false' });
-    const dedup = await instantQuery(storeQuery.url, `last_over_time(${inOctets}[15m])`);
-    expect(dedup).toHaveLength(4);
-    expect(raw.length).toBeGreaterThanOrEqual(4);
+    // Both replicas upload their own copy of each series; the store-only Query returns each interface once.
+    const q = `last_over_time(${inOctets}[15m])`;
+    await waitFor('the Store Gateway serving both replicas\' blocks', async () => (await instantQuery(storeQuery.url, q, { dedup: 'false' })).length === 8, 180_000, 2000);
+    const raw = await instantQuery(storeQuery.url, q, { dedup: 'false' });
+    expect([...new Set(raw.map((s) => s.metric.prometheus_replica))].sort()).toEqual(REPLICAS);
+    const dedup = await instantQuery(storeQuery.url, q);
+    expect(dedup.map((s) => s.metric.interface_name).sort()).toEqual(['Ethernet1', 'Ethernet2', 'Ethernet3', 'Ethernet4']);
     for (const s of dedup) expect([s.metric.cluster, s.metric.datacenter]).toEqual([CLUSTER.name, CLUSTER.datacenter]);
   }, 480_000);
+
+  it('runs the Compactor once over the bucket with the synthesized retention, and it leaves the blocks readable', async () => {
+    const compactor = find(OBJECTS, 'StatefulSet', 'thanos-compactor', 'helios-storage');
+    const args = argsForTest(compactor.spec.template.spec.containers[0].args, {
+      // One pass instead of a resident loop, and blocks counted from their upload instead of after 30 minutes (test-only).
+      '--wait': undefined,
+      '--wait-interval': undefined,
+      '--consistency-delay': '0s',
+      '--http-address': '127.0.0.1:0',
+      '--data-dir': join(dir, 'compact'),
+      '--objstore.config-file': objstoreFile,
+    }, 'thanos-compactor-0');
+    const r = spawnSync(peerBin('thanos'), args, { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/level=(error|warn).*halt/);
+    expect(r.status).toBe(0);
+    for (const [resolution, hours] of [['raw samples', 336], ['5 min aggregated samples', 720], ['1 hour aggregated samples', 2160]] as const) {
+      expect(r.stderr).toContain(`msg="retention policy of ${resolution} is enabled" duration=${hours}h0m0s`);
+    }
+    expect(r.stderr).toContain('msg="compaction iterations done"');
+    expect(r.stderr).toContain('msg="downsampling iterations done"');
+    await sleep(12_000); // one Store Gateway sync (TEST_STORE_SYNC) after the pass
+    expect(await instantQuery(storeQuery.url, `last_over_time(${inOctets}[15m])`)).toHaveLength(4);
+  }, 180_000);
 
   it('fires DeviceUnreachable through the Ruler when the device stops, and Alertmanager delivers it to the PagerDuty receiver with its runbook', async () => {
     await leaf1.stop();
