@@ -319,5 +319,8 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     // Critical pages, and nothing of DeviceUnreachable reaches the non-paging channels.
     await sleep(1000);
     expect(sink.received.filter((r) => r.path === '/slack' && JSON.stringify(r.body).includes('DeviceUnreachable'))).toEqual([]);
+    // A device that stopped answering is stale, not frozen at its last value: gnmic expires its
+    // series (output expiration 120 s) and Prometheus writes staleness markers when they vanish.
+    expect(await instantQuery(query.url, inOctets)).toEqual([]);
   }, 480_000);
 });
