@@ -1,0 +1,326 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { argsForTest, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC } from './rewrites.js';
+import { CLUSTER, esoSecrets, OBJECTS, OperatorWorld, VAULT, type OperatorOutput } from './world.js';
+import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
+import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
+import { hashmod } from '../metrics/collection-support.js';
+import { find } from '../metrics/support.js';
+import { applyObjects, instantQuery, s3Keys, startHttpPeer, startS3Server, type HttpProcess } from '../peers/harness/metrics-peers.js';
+import { gnmic, scratch, startGnmiTarget, writeScratch } from '../peers/harness/network-peers.js';
+import { peerBin } from '../peers/harness/paths.js';
+import { freePort, PeerProcess, sleep, tcpOpen, waitFor } from '../peers/harness/process.js';
+
+/**
+ * The metrics path running for real, from one synthesized cluster: a gNMI device
+ * (gnmi_target) streamed by gnmic with the synthesized config, scraped by two
+ * replicas of Prometheus shard 0 running the configuration the real operator
+ * generated, Thanos sidecars uploading to an S3 server (moto), Store Gateway,
+ * Query and Ruler with the synthesized args and rules, and Alertmanager with the
+ * operator-generated routing delivering to a webhook sink that stands in for
+ * PagerDuty. Every change to those configurations is in rewrites.ts.
+ */
+const TAXONOMY = { device: 'leaf1', site: 'ams1', region: 'eu', vendor: 'arista', platform: 'eos', role: 'leaf', tier: 'gold' };
+const GNMI_CREDENTIALS = { username: 'helios', password: 'gn:mi s3cret' };
+const TELEMETRY_PORT = 9804;
+const API_PORT = 7890;
+const REPLICAS = ['prometheus-helios-0', 'prometheus-helios-1'];
+
+/** A loopback pod IP whose two gnmic scrape addresses both fall in Prometheus shard 0 (the operator shards on __address__). */
+function podIpInShard0(shards: number): string {
+  for (let i = 2; i < 255; i++) {
+    const ip = `127.0.0.${i}`;
+    if (hashmod(`${ip}:${TELEMETRY_PORT}`, shards) === 0 && hashmod(`${ip}:${API_PORT}`, shards) === 0) return ip;
+  }
+  throw new Error('no loopback address hashes into shard 0');
+}
+
+/** The webhook sink: records every request body, by path (PagerDuty's Events API, Slack, webhooks). */
+class Sink {
+  public readonly received: Array<{ path: string; body: any }> = [];
+  private server!: Server;
+  public port = 0;
+  public async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        this.received.push({ path: req.url ?? '', body: body ? JSON.parse(body) : undefined });
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"status":"success"}');
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+  public url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+  public stop(): Promise<void> {
+    return new Promise((r) => this.server?.close(() => r()) ?? r());
+  }
+}
+
+describe('the live metrics path: device → gnmic → Prometheus (operator config) → Thanos → query, and alerts → Alertmanager → receiver', () => {
+  const dir = scratch('metrics-live');
+  const peers: Array<{ stop(): Promise<void> }> = [];
+  const sink = new Sink();
+  let world: OperatorWorld;
+  let out: OperatorOutput;
+  let leaf1: Awaited<ReturnType<typeof startGnmiTarget>>;
+  let query: HttpProcess;
+  let storeQuery: HttpProcess;
+  let s3: Awaited<ReturnType<typeof startS3Server>>;
+  let bucket: string;
+  let objstoreFile: string;
+  let prometheus: HttpProcess[] = [];
+  const started = async <T extends { stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
+    const peer = await p;
+    peers.unshift(peer);
+    return peer;
+  };
+  const inOctets = `${GNMI_METRICS.inOctets}{device="leaf1"}`;
+
+  beforeAll(async () => {
+    world = await OperatorWorld.start();
+    out = await world.output();
+    await sink.start();
+    const shards: number = OBJECTS.find((o) => o.kind === 'Prometheus').spec.shards;
+
+    // The bucket, with the synthesized objstore.yml as ESO renders it; only the MinIO Service address becomes the S3 server's.
+    const objstore = parse(esoSecrets().find((s) => s.metadata.name === 'thanos-objstore').stringData['objstore.yml']);
+    bucket = objstore.config.bucket;
+    s3 = await started(startS3Server(bucket));
+    objstore.config.endpoint = s3.endpoint;
+    objstoreFile = writeScratch(dir, 'objstore.yml', stringify(objstore));
+
+    // The device, and gnmic as the synthesized pod gnmic-0 would run it (pod IP on loopback).
+    leaf1 = await startGnmiTarget(undefined, GNMI_CREDENTIALS);
+    const podIp = podIpInShard0(shards);
+    const statefulSet = find(OBJECTS, 'StatefulSet', 'gnmic', 'helios-collection');
+    applyObjects(world.kube, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gnmic-0', namespace: 'helios-collection', labels: statefulSet.spec.template.metadata.labels }, spec: statefulSet.spec.template.spec }]);
+    const status = world.kube.kubectl(['patch', 'pod', '-n', 'helios-collection', 'gnmic-0', '--subresource=status', '--type=merge', '-p',
+      JSON.stringify({ status: { phase: 'Running', podIP: podIp, podIPs: [{ ip: podIp }], conditions: [{ type: 'Ready', status: 'True' }] } })]);
+    if (status.status !== 0) throw new Error(status.stderr);
+    // One target line in the Target Generator's format ("insecure": gnmi_target runs without TLS).
+    const targets = writeScratch(dir, 'gnmic-targets.yaml', `leaf1: ${JSON.stringify({ 'address': leaf1.address, 'subscriptions': ['interfaces'], 'event-tags': TAXONOMY, 'tags': [`site=${TAXONOMY.site}`], 'insecure': true })}\n`);
+    const gnmicConfig = parse(find(OBJECTS, 'ConfigMap', 'gnmic-config', 'helios-collection').data['gnmic.yaml']);
+    // The Kubernetes Lease locker needs in-cluster credentials at fixed paths: one instance, unclustered.
+    delete gnmicConfig.clustering;
+    gnmicConfig['api-server'].address = `${podIp}:${API_PORT}`;
+    gnmicConfig.outputs.prometheus.listen = `${podIp}:${TELEMETRY_PORT}`;
+    gnmicConfig.loader.path = targets;
+    const gnmicFile = writeScratch(dir, 'gnmic.yaml', stringify(gnmicConfig));
+    const collector = await PeerProcess.start({
+      name: 'gnmic',
+      command: peerBin('gnmic'),
+      args: ['--config', gnmicFile, 'subscribe'],
+      env: { GNMIC_USERNAME: GNMI_CREDENTIALS.username, GNMIC_PASSWORD: GNMI_CREDENTIALS.password },
+      ready: () => tcpOpen(API_PORT, podIp),
+    });
+    peers.unshift(collector);
+
+    // Alertmanager with the operator-generated configuration.
+    const amPort = await freePort();
+    const am = parse(out.alertmanagerText);
+    for (const r of am.receivers) for (const pd of r.pagerduty_configs ?? []) pd.url = sink.url('/pagerduty');
+    am.global.slack_api_url = sink.url('/slack');
+    for (const r of am.receivers) for (const w of r.webhook_configs ?? []) w.url = sink.url('/deadmansswitch');
+    const amFile = writeScratch(dir, 'alertmanager.yaml', stringify(am));
+    const amSet = out.statefulSets['helios-visualization/alertmanager-helios'];
+    const amArgs = argsForTest(amSet.spec.template.spec.containers.find((c: any) => c.name === 'alertmanager').args, {
+      '--config.file': amFile,
+      '--storage.path': join(dir, 'alertmanager'),
+      '--web.listen-address': `127.0.0.1:${amPort}`,
+      '--cluster.listen-address': '',
+      '--cluster.peer': undefined,
+      '--cluster.advertise-address': undefined,
+      '--web.config.file': writeScratch(dir, 'alertmanager-web-config.yaml', out.alertmanagerWebConfigText),
+    }, 'alertmanager-helios-0');
+    await started(startHttpPeer('alertmanager', 'alertmanager', amArgs, amPort, '/-/ready'));
+
+    // Two replicas of shard 0, each with its Thanos sidecar.
+    const rulesDir = join(dir, 'rules');
+    mkdirSync(rulesDir, { recursive: true });
+    for (const [name, text] of Object.entries(out.ruleFiles)) writeScratch(rulesDir, name, text);
+    const promSet = out.statefulSets['helios-storage/prometheus-helios'];
+    const containers = promSet.spec.template.spec.containers;
+    const grpcEndpoints: string[] = [];
+    for (const replica of REPLICAS) {
+      const [port, grpc, http] = [await freePort(), await freePort(), await freePort()];
+      const config = prometheusConfigForTest(out.prometheus, {
+        targetsDir: join(dir, 'targets'), rulesDir, kubeconfig: world.kube.kubeconfigPath, alertmanager: `127.0.0.1:${amPort}`, shard: 0, podName: replica,
+      });
+      const configFile = writeScratch(dir, `${replica}.yaml`, stringify(config));
+      const tsdb = join(dir, replica);
+      const args = argsForTest(containers.find((c: any) => c.name === 'prometheus').args, {
+        '--config.file': configFile,
+        '--storage.tsdb.path': tsdb,
+        '--web.listen-address': `127.0.0.1:${port}`,
+        '--web.config.file': writeScratch(dir, 'prometheus-web-config.yaml', out.prometheusWebConfigText),
+        '--storage.tsdb.min-block-duration': TEST_BLOCK_DURATION,
+        '--storage.tsdb.max-block-duration': TEST_BLOCK_DURATION,
+      }, replica);
+      prometheus.push(await started(startHttpPeer(`prometheus-${replica}`, 'prometheus', args, port, '/-/ready')));
+      const sidecarArgs = argsForTest(containers.find((c: any) => c.name === 'thanos-sidecar').args, {
+        '--prometheus.url': `http://127.0.0.1:${port}/`,
+        '--grpc-address': `127.0.0.1:${grpc}`,
+        '--http-address': `127.0.0.1:${http}`,
+        '--tsdb.path': tsdb,
+        '--objstore.config': undefined,
+        '--objstore.config-file': objstoreFile,
+        '--prometheus.http-client-file': writeScratch(dir, 'prometheus.http-client-file.yaml', out.sidecarHttpClientText),
+      }, replica);
+      await started(startHttpPeer(`thanos-sidecar-${replica}`, 'thanos', sidecarArgs, http, '/-/ready'));
+      grpcEndpoints.push(`127.0.0.1:${grpc}`);
+    }
+
+    // Store Gateway, Query and Ruler with the synthesized args.
+    const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => {
+      const workload = find(OBJECTS, kind, name, 'helios-storage');
+      // Each workload runs one Thanos container (the Ruler's is named thanos-rule).
+      const [container] = workload.spec.template.spec.containers;
+      return argsForTest(container.args, changes, `${name}-0`);
+    };
+    const [storeGrpc, storeHttp] = [await freePort(), await freePort()];
+    await started(startHttpPeer('thanos-store', 'thanos', thanosArgs('thanos-store', 'StatefulSet', {
+      '--http-address': `127.0.0.1:${storeHttp}`,
+      '--grpc-address': `127.0.0.1:${storeGrpc}`,
+      '--data-dir': join(dir, 'store'),
+      '--objstore.config-file': objstoreFile,
+      '--sync-block-duration': TEST_STORE_SYNC,
+    }), storeHttp, '/-/ready'));
+    const [ruleGrpc, ruleHttp, queryGrpc] = [await freePort(), await freePort(), await freePort()];
+    const [queryHttp, storeQueryGrpc, storeQueryHttp] = [await freePort(), await freePort(), await freePort()];
+    // The synthesized endpoints file's shape; each DNS SRV name becomes the loopback addresses it would resolve to.
+    const endpointsFile = (addresses: string[], name: string) =>
+      writeScratch(dir, name, stringify({ endpoints: addresses.map((address) => ({ address, strict: false, group: false })) }));
+    const queryKind = OBJECTS.some((o) => o.kind === 'Deployment' && o.metadata.name === 'thanos-query') ? 'Deployment' : 'StatefulSet';
+    query = await started(startHttpPeer('thanos-query', 'thanos', thanosArgs('thanos-query', queryKind, {
+      '--http-address': `127.0.0.1:${queryHttp}`,
+      '--grpc-address': `127.0.0.1:${queryGrpc}`,
+      '--endpoint.sd-config-file': endpointsFile([...grpcEndpoints, `127.0.0.1:${ruleGrpc}`, `127.0.0.1:${storeGrpc}`], 'endpoints.yaml'),
+    }), queryHttp, '/-/ready'));
+    // A second Query that sees only the Store Gateway: what the bucket alone answers.
+    storeQuery = await started(startHttpPeer('thanos-query-store-only', 'thanos', thanosArgs('thanos-query', queryKind, {
+      '--http-address': `127.0.0.1:${storeQueryHttp}`,
+      '--grpc-address': `127.0.0.1:${storeQueryGrpc}`,
+      '--endpoint.sd-config-file': endpointsFile([`127.0.0.1:${storeGrpc}`], 'endpoints-store.yaml'),
+    }), storeQueryHttp, '/-/ready'));
+    const rulerRules = join(dir, 'ruler');
+    mkdirSync(rulerRules, { recursive: true });
+    for (const [name, text] of Object.entries(find(OBJECTS, 'ConfigMap', 'thanos-ruler-rules', 'helios-storage').data as Record<string, string>)) writeScratch(rulerRules, name, text);
+    await started(startHttpPeer('thanos-ruler', 'thanos', thanosArgs('thanos-ruler', 'StatefulSet', {
+      '--http-address': `127.0.0.1:${ruleHttp}`,
+      '--grpc-address': `127.0.0.1:${ruleGrpc}`,
+      '--data-dir': join(dir, 'ruler-data'),
+      '--rule-file': join(rulerRules, '*.yaml'),
+      '--query': `http://127.0.0.1:${queryHttp}`,
+      '--objstore.config-file': objstoreFile,
+      '--alertmanagers.url': `http://127.0.0.1:${amPort}`,
+    }), ruleHttp, '/-/ready'));
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const p of peers) await p.stop();
+    await leaf1?.stop();
+    await sink.stop();
+    await world?.stop();
+  }, 120_000);
+
+  it('answers through Thanos Query with the device\'s series, all seven taxonomy labels and the cluster/datacenter labels, one series per interface after deduplication', async () => {
+    await waitFor('leaf1 counters through Thanos Query', async () => (await instantQuery(query.url, inOctets)).length === 4, 180_000, 1000);
+    const series = await instantQuery(query.url, inOctets);
+    for (const s of series) {
+      for (const label of TAXONOMY_LABELS) expect(s.metric[label]).toBe(TAXONOMY[label as keyof typeof TAXONOMY]);
+      expect(s.metric.cluster).toBe(CLUSTER.name);
+      expect(s.metric.datacenter).toBe(CLUSTER.datacenter);
+      expect(s.metric.job).toBe('gnmi');
+      expect(s.metric.prometheus_replica).toBeUndefined();
+    }
+    expect(series.map((s) => [s.metric.interface_name, Number(s.value[1])]).sort()).toEqual([
+      ['Ethernet1', 1_000_000], ['Ethernet2', 2_000_000], ['Ethernet3', 3_000_000], ['Ethernet4', 4_000_000],
+    ]);
+    // Both replicas scraped it: without deduplication, every series twice.
+    await waitFor('both replicas through Query', async () => (await instantQuery(query.url, inOctets, { dedup: 'false' })).length === 8, 90_000, 1000);
+    const raw = await instantQuery(query.url, inOctets, { dedup: 'false' });
+    expect([...new Set(raw.map((s) => s.metric.prometheus_replica))].sort()).toEqual(REPLICAS);
+    console.log(`through Thanos Query: ${series.length} series deduplicated, ${raw.length} without; e.g. ${JSON.stringify(series[0].metric)}`);
+  }, 300_000);
+
+  it('shows a counter changed on the device through Thanos Query, and prints the delay (SC-002)', async () => {
+    const value = 9_123_456_789;
+    const t0 = Date.now();
+    const set = gnmic(['-a', leaf1.address, '--insecure', '-u', GNMI_CREDENTIALS.username, '-p', GNMI_CREDENTIALS.password, 'set',
+      '--update', `/interfaces/interface[name=Ethernet1]/state/counters/in-octets:::string:::${value}`]);
+    expect(set.status).toBe(0);
+    const q = `max(${GNMI_METRICS.inOctets}{device="leaf1",interface_name="Ethernet1"})`;
+    await waitFor('the new counter through Thanos Query', async () => Number((await instantQuery(query.url, q))[0]?.value[1]) === value, 120_000, 250);
+    const delay = (Date.now() - t0) / 1000;
+    const gnmicConfig = parse(find(OBJECTS, 'ConfigMap', 'gnmic-config', 'helios-collection').data['gnmic.yaml']);
+    const scrape = find(OBJECTS, 'PodMonitor', 'gnmic', 'helios-collection').spec.podMetricsEndpoints[0].interval;
+    console.log(`SC-002: device change → Thanos Query in ${delay.toFixed(1)} s (bounded by gnmic's sample-interval ${gnmicConfig.subscriptions.interfaces['sample-interval']} + the scrape interval ${scrape} + Query's read; spec: ≤ 30 s)`);
+    // The synthesized intervals bound the delay at 30 s + 30 s; anything beyond means a stage is stuck.
+    expect(delay).toBeLessThan(65);
+  }, 180_000);
+
+  it('uploads blocks to the bucket, and the Store Gateway alone answers from them', async () => {
+    await waitFor('a block in the bucket', async () => (await s3Keys(s3.url, bucket)).some((k) => k.endsWith('/meta.json')), 300_000, 2000);
+    const keys = await s3Keys(s3.url, bucket);
+    const blocks = new Set(keys.filter((k) => k.endsWith('/meta.json')).map((k) => k.split('/')[0]));
+    console.log(`bucket ${bucket}: ${blocks.size} blocks, ${keys.length} objects`);
+    // Both replicas upload their own copy of each series; the store-only Query returns each interface once.
+    const q = `last_over_time(${inOctets}[15m])`;
+    await waitFor('the Store Gateway serving both replicas\' blocks', async () => (await instantQuery(storeQuery.url, q, { dedup: 'false' })).length === 8, 180_000, 2000);
+    const raw = await instantQuery(storeQuery.url, q, { dedup: 'false' });
+    expect([...new Set(raw.map((s) => s.metric.prometheus_replica))].sort()).toEqual(REPLICAS);
+    const dedup = await instantQuery(storeQuery.url, q);
+    expect(dedup.map((s) => s.metric.interface_name).sort()).toEqual(['Ethernet1', 'Ethernet2', 'Ethernet3', 'Ethernet4']);
+    for (const s of dedup) expect([s.metric.cluster, s.metric.datacenter]).toEqual([CLUSTER.name, CLUSTER.datacenter]);
+  }, 480_000);
+
+  it('runs the Compactor once over the bucket with the synthesized retention, and it leaves the blocks readable', async () => {
+    const compactor = find(OBJECTS, 'StatefulSet', 'thanos-compactor', 'helios-storage');
+    const args = argsForTest(compactor.spec.template.spec.containers[0].args, {
+      // One pass instead of a resident loop, and blocks counted from their upload instead of after 30 minutes (test-only).
+      '--wait': undefined,
+      '--wait-interval': undefined,
+      '--consistency-delay': '0s',
+      '--http-address': '127.0.0.1:0',
+      '--data-dir': join(dir, 'compact'),
+      '--objstore.config-file': objstoreFile,
+    }, 'thanos-compactor-0');
+    const r = spawnSync(peerBin('thanos'), args, { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/level=(error|warn).*halt/);
+    expect(r.status).toBe(0);
+    for (const [resolution, hours] of [['raw samples', 336], ['5 min aggregated samples', 720], ['1 hour aggregated samples', 2160]] as const) {
+      expect(r.stderr).toContain(`msg="retention policy of ${resolution} is enabled" duration=${hours}h0m0s`);
+    }
+    expect(r.stderr).toContain('msg="compaction iterations done"');
+    expect(r.stderr).toContain('msg="downsampling iterations done"');
+    await sleep(12_000); // one Store Gateway sync (TEST_STORE_SYNC) after the pass
+    expect(await instantQuery(storeQuery.url, `last_over_time(${inOctets}[15m])`)).toHaveLength(4);
+  }, 180_000);
+
+  it('fires DeviceUnreachable through the Ruler when the device stops, and Alertmanager delivers it to the PagerDuty receiver with its runbook', async () => {
+    await leaf1.stop();
+    const stoppedAt = Date.now();
+    await waitFor('DeviceUnreachable at the PagerDuty sink', () => sink.received.some((r) => r.path === '/pagerduty' && JSON.stringify(r.body).includes('DeviceUnreachable')), 420_000, 1000);
+    const page = sink.received.find((r) => r.path === '/pagerduty' && JSON.stringify(r.body).includes('DeviceUnreachable'))!;
+    console.log(`DeviceUnreachable paged ${((Date.now() - stoppedAt) / 1000).toFixed(0)} s after the device stopped (rule for: 2m, Ruler eval 1m, group_wait)`);
+    expect(page.body.routing_key).toBe(VAULT['alertmanager-helios-config'].pagerdutyRoutingKey);
+    expect(page.body.event_action).toBe('trigger');
+    const text = JSON.stringify(page.body);
+    expect(text).toContain('leaf1');
+    expect(text).toContain('https://github.com/helios-observability/helios/blob/main/constructs/metrics/README.md#deviceunreachable');
+    // Critical pages, and nothing of DeviceUnreachable reaches the non-paging channels.
+    await sleep(1000);
+    expect(sink.received.filter((r) => r.path === '/slack' && JSON.stringify(r.body).includes('DeviceUnreachable'))).toEqual([]);
+    // A device that stopped answering is stale, not frozen at its last value: gnmic expires its
+    // series (output expiration 120 s) and Prometheus writes staleness markers when they vanish.
+    expect(await instantQuery(query.url, inOctets)).toEqual([]);
+  }, 480_000);
+});

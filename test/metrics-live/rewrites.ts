@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { TARGETS_MOUNT_PATH } from '../../constructs/platform/targets.js';
+
+/**
+ * Every change the live test makes to what Helios synthesized or the operator
+ * generated, in one place. Each is an address (a Service or pod address becomes a
+ * loopback port), a mounted path (a scratch folder instead), a value the pod's
+ * environment substitutes, or a test-only speed-up named as such. Nothing else of
+ * the configurations is touched.
+ */
+
+/** Where the in-pod paths of the generated Prometheus configuration live in the test. */
+export interface PrometheusPaths {
+  /** The folder holding the target files (the pod mounts them at TARGETS_MOUNT_PATH). */
+  readonly targetsDir: string;
+  /** The folder holding the operator's rule files (the pod mounts the rulefiles ConfigMaps). */
+  readonly rulesDir: string;
+  /** A kubeconfig for kubernetes_sd (the pod uses its service account in-cluster). */
+  readonly kubeconfig: string;
+  /** The Alertmanager's loopback address (the pod discovers the alertmanager-operated endpoints). */
+  readonly alertmanager: string;
+  /** $(SHARD) and $(POD_NAME), which the config reloader substitutes in the pod. */
+  readonly shard: number;
+  readonly podName: string;
+}
+
+/** The operator-generated prometheus.yaml, as the given shard's pod would run it, on loopback. */
+export function prometheusConfigForTest(generated: any, paths: PrometheusPaths): any {
+  const text = JSON.stringify(generated)
+    .replaceAll('$(SHARD)', String(paths.shard))
+    .replaceAll('$(POD_NAME)', paths.podName)
+    .replaceAll(TARGETS_MOUNT_PATH, paths.targetsDir);
+  const config = JSON.parse(text);
+  config.rule_files = [join(paths.rulesDir, '*.yaml')];
+  for (const job of config.scrape_configs) {
+    for (const sd of job.kubernetes_sd_configs ?? []) sd.kubeconfig_file = paths.kubeconfig;
+  }
+  config.alerting.alertmanagers = config.alerting.alertmanagers.map((am: any) => {
+    const { kubernetes_sd_configs: _sd, relabel_configs: _relabel, ...rest } = am;
+    return { ...rest, static_configs: [{ targets: [paths.alertmanager] }] };
+  });
+  return config;
+}
+
+/**
+ * Container args with flags replaced (`--flag=value`), removed (value undefined) or
+ * added; `$(POD_NAME)` substituted as the kubelet would.
+ */
+export function argsForTest(args: readonly string[], changes: Readonly<Record<string, string | undefined>>, podName: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const arg of args) {
+    const flag = arg.split('=')[0];
+    if (flag in changes) {
+      if (!seen.has(flag) && changes[flag] !== undefined) out.push(`${flag}=${changes[flag]}`);
+      seen.add(flag);
+    } else {
+      out.push(arg.replaceAll('$(POD_NAME)', podName));
+    }
+  }
+  for (const [flag, value] of Object.entries(changes)) if (!seen.has(flag) && value !== undefined) out.push(`${flag}=${value}`);
+  return out;
+}
+
+/**
+ * Test-only speed-ups (not addresses): blocks of 1 minute instead of 2 hours so the
+ * sidecar uploads one within the test, and the Store Gateway re-reading the bucket
+ * every 10 s instead of 3 minutes.
+ */
+export const TEST_BLOCK_DURATION = '1m';
+export const TEST_STORE_SYNC = '10s';

@@ -1,0 +1,110 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+import { stringify } from 'yaml';
+import { type KubeApiServer } from './kube.js';
+import { peerBin } from './paths.js';
+import { freePort, httpOk, PeerProcess, waitFor } from './process.js';
+
+/**
+ * The metrics path's peers: the Prometheus Operator against the harness's
+ * kube-apiserver, Prometheus 3, Thanos, Alertmanager and an S3 server.
+ */
+
+/** Prometheus 3's promtool (provision/prometheus.sh); `promtool()` in network-peers.ts is Debian's 2.42. */
+export function promtool3(args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(peerBin('promtool3'), [...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+/** Applies objects server-side as the field manager "helios", as `kubectl apply` of dist/ would. */
+export function applyObjects(kube: KubeApiServer, objects: readonly unknown[]): void {
+  const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios', '--force-conflicts', '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+  if (r.status !== 0) throw new Error(`kubectl apply failed:\n${r.stderr}`);
+}
+
+/** The data of a Secret, decoded; undefined while it does not exist. */
+export function secretData(kube: KubeApiServer, namespace: string, name: string): Record<string, Buffer> | undefined {
+  const r = kube.kubectl(['get', 'secret', '-n', namespace, name, '-o', 'json']);
+  if (r.status !== 0) return undefined;
+  const data: Record<string, string> = JSON.parse(r.stdout).data ?? {};
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+}
+
+/** A gzipped file of a Secret the operator generated, as text. */
+export function gunzipText(data: Buffer): string {
+  return gunzipSync(data).toString('utf8');
+}
+
+/**
+ * The real Prometheus Operator (provision/prometheus-operator.sh) reconciling every
+ * namespace of the API server as its admin, through the harness's kubeconfig. With no
+ * kubelet its StatefulSets never start pods; what it writes (the generated config
+ * Secrets, the StatefulSets, the governing Services) is what the tests read.
+ */
+export async function startPrometheusOperator(kube: KubeApiServer): Promise<PeerProcess> {
+  const port = await freePort();
+  return PeerProcess.start({
+    name: 'prometheus-operator',
+    command: peerBin('prometheus-operator'),
+    args: [`--web.listen-address=127.0.0.1:${port}`, '--log-level=info'],
+    env: { KUBECONFIG: kube.kubeconfigPath },
+    ready: () => httpOk(`http://127.0.0.1:${port}/healthz`),
+    readyTimeoutMs: 120_000,
+  });
+}
+
+/** Waits for a Secret to exist (and, optionally, to hold a key) and returns its data. */
+export async function waitForSecret(
+  kube: KubeApiServer, namespace: string, name: string, key?: string, timeoutMs = 60_000,
+): Promise<Record<string, Buffer>> {
+  let data: Record<string, Buffer> | undefined;
+  await waitFor(`Secret ${namespace}/${name}${key ? ` with ${key}` : ''}`, () => {
+    data = secretData(kube, namespace, name);
+    return data !== undefined && (key === undefined || key in data);
+  }, timeoutMs, 500);
+  return data!;
+}
+
+/** A peer serving HTTP on a loopback port. */
+export interface HttpProcess {
+  readonly process: PeerProcess;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a program whose readiness is an HTTP 200 on `readyPath` of `port`. */
+export async function startHttpPeer(
+  name: string, bin: string, args: readonly string[], port: number, readyPath: string, readyTimeoutMs = 120_000,
+): Promise<HttpProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  const process = await PeerProcess.start({ name, command: peerBin(bin), args, ready: () => httpOk(`${url}${readyPath}`), readyTimeoutMs });
+  return { process, url, stop: () => process.stop() };
+}
+
+/** moto's S3 server (provision/s3-server.sh) with one empty bucket; any key pair is accepted. */
+export async function startS3Server(bucket: string): Promise<HttpProcess & { endpoint: string }> {
+  const port = await freePort();
+  const s3 = await startHttpPeer('s3-server', 's3-server', ['-H', '127.0.0.1', '-p', String(port)], port, '/');
+  const r = await fetch(`${s3.url}/${bucket}`, { method: 'PUT' });
+  if (!r.ok) {
+    await s3.stop();
+    throw new Error(`creating bucket ${bucket} failed: HTTP ${r.status} ${await r.text()}`);
+  }
+  return { ...s3, endpoint: `127.0.0.1:${port}` };
+}
+
+/** The object keys in a bucket of the S3 server (ListObjectsV2, first 1000). */
+export async function s3Keys(s3Url: string, bucket: string): Promise<string[]> {
+  const xml = await (await fetch(`${s3Url}/${bucket}?list-type=2`)).text();
+  return [...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+}
+
+/** An instant query against a Prometheus-compatible API (Prometheus, Thanos Query). */
+export async function instantQuery(
+  baseUrl: string, query: string, params: Record<string, string> = {},
+): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const body = new URLSearchParams({ query, ...params });
+  const r = await fetch(`${baseUrl}/api/v1/query`, { method: 'POST', body, signal: AbortSignal.timeout(20_000) });
+  const json: any = await r.json();
+  if (json.status !== 'success') throw new Error(`query ${query} failed: ${JSON.stringify(json)}`);
+  return json.data.result;
+}
