@@ -7,7 +7,8 @@ import { readManifestTree } from '../../src/manifests.js';
 import { synthesize } from '../../src/synth.js';
 import { writeTreeAtomically } from '../../src/write.js';
 import { EXAMPLES } from '../helpers.js';
-import { REPO_ROOT, SHARED_DIR } from '../shared.js';
+import { CRD_SETS, schemaDir } from '../schema-sources.js';
+import { REPO_ROOT } from '../shared.js';
 import { runDir } from './harness/ledger.mjs';
 
 /** Every synthesized output the dry-run covers: the committed ones and one per tier. */
@@ -37,8 +38,8 @@ describe('every synthesized object, server-side applied to a real kube-apiserver
   beforeAll(async () => {
     kube = await KubeApiServer.start();
     // The prometheus-operator CRDs exceed the 256 KiB client-side annotation: server-side apply only.
-    for (const operator of readdirSync(join(SHARED_DIR, 'crds'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios-tests', '-f', join(SHARED_DIR, 'crds', operator.name)]);
+    for (const operator of CRD_SETS) {
+      const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios-tests', '-f', schemaDir(operator)]);
       if (r.status !== 0) throw new Error(`installing the ${operator.name} CRDs failed:\n${r.stderr}`);
     }
     await kube.waitForCrds();
@@ -46,7 +47,7 @@ describe('every synthesized object, server-side applied to a real kube-apiserver
 
   afterAll(async () => { await kube?.stop(); });
 
-  it('installs every CRD from ../shared/crds', () => {
+  it('installs every operator\'s CRDs', () => {
     const crds = kube.kubectl(['get', 'crd', '-o', 'name']).stdout.trim().split('\n');
     expect(crds).toEqual(expect.arrayContaining([
       'customresourcedefinition.apiextensions.k8s.io/prometheuses.monitoring.coreos.com',

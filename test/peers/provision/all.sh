@@ -10,7 +10,7 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 BUILD_LANE=(etcd kube-apiserver kubectl goflow2 gnmic gnmi-target snmp-exporter blackbox-exporter amtool pushgateway prom-targets netbox-openapi flowgen)
-FETCH_LANE=(kafka snmpd promtool maxmind)
+FETCH_LANE=(kafka snmpd promtool maxmind schemas)
 
 run_lane() {
   for peer in "$@"; do
@@ -36,6 +36,8 @@ for peer in "${BUILD_LANE[@]}" "${FETCH_LANE[@]}"; do
     failed=1
     printf '%-20s %s\n' "$peer" "FAILED; its output:" >&2
     sed 's/^/    /' "$logs/$peer.err" "$logs/$peer.out" | tail -40 >&2
+  elif [ "$peer" = schemas ]; then
+    cat "$logs/$peer.out"   # one line per schema set: version and where it came from
   else
     tail -n 1 "$logs/$peer.out"
   fi
