@@ -35,32 +35,47 @@ export interface CrdSet extends SchemaSet {
 
 export const CRD_SETS: readonly CrdSet[] = [
   {
-    name: 'prometheus-operator', upstream: 'Prometheus Operator', version: 'v0.93.0', served: 'registry',
+    name: 'prometheus-operator',
+    upstream: 'Prometheus Operator',
+    version: 'v0.93.0',
+    served: 'registry',
     origin: 'Go module github.com/prometheus-operator/prometheus-operator@v0.93.0, example/prometheus-operator-crd/',
     groups: ['monitoring.coreos.com'],
     files: ['alertmanagerconfigs', 'alertmanagers', 'podmonitors', 'probes', 'prometheusagents', 'prometheuses',
       'prometheusrules', 'scrapeconfigs', 'servicemonitors', 'thanosrulers'].map((k) => `monitoring.coreos.com_${k}.yaml`),
   },
   {
-    name: 'argo-cd', upstream: 'Argo CD', version: 'v3.6.0', served: 'registry',
+    name: 'argo-cd',
+    upstream: 'Argo CD',
+    version: 'v3.6.0',
+    served: 'registry',
     origin: 'Go module github.com/argoproj/argo-cd/v3@v3.6.0, manifests/crds/',
     groups: ['argoproj.io'],
     files: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'],
   },
   {
-    name: 'gateway-api', upstream: 'Gateway API', version: 'v1.6.1', served: 'registry',
+    name: 'gateway-api',
+    upstream: 'Gateway API',
+    version: 'v1.6.1',
+    served: 'registry',
     origin: 'Go module sigs.k8s.io/gateway-api@v1.6.1, config/crd/standard/',
     groups: ['gateway.networking.k8s.io'],
     files: ['gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'referencegrants'].map((k) => `gateway.networking.k8s.io_${k}.yaml`),
   },
   {
-    name: 'cert-manager', upstream: 'cert-manager', version: 'v1.21.1', served: 'registry',
+    name: 'cert-manager',
+    upstream: 'cert-manager',
+    version: 'v1.21.1',
+    served: 'registry',
     origin: 'Go module github.com/cert-manager/cert-manager@v1.21.1, deploy/crds/',
     groups: ['cert-manager.io'],
     files: ['certificates', 'clusterissuers', 'issuers'].map((k) => `cert-manager.io_${k}.yaml`),
   },
   {
-    name: 'strimzi', upstream: 'Strimzi', version: '1.2.0', served: 'unpublished',
+    name: 'strimzi',
+    upstream: 'Strimzi',
+    version: '1.2.0',
+    served: 'unpublished',
     origin: 'https://github.com/strimzi/strimzi-kafka-operator/tree/1.2.0/packaging/install/cluster-operator (the 04*-Crd-*.yaml files; '
       + 'the Maven Central artifact io.strimzi:api 1.2.0 holds only the Java classes)',
     groups: ['kafka.strimzi.io', 'core.strimzi.io'],
@@ -69,16 +84,21 @@ export const CRD_SETS: readonly CrdSet[] = [
       '048-Crd-kafkamirrormaker2.yaml', '049-Crd-kafkarebalance.yaml'],
   },
   {
-    name: 'clickhouse-operator', upstream: 'Altinity ClickHouse operator', version: '0.25.6', served: 'unpublished',
+    name: 'clickhouse-operator',
+    upstream: 'Altinity ClickHouse operator',
+    version: '0.25.6',
+    served: 'unpublished',
     origin: 'https://github.com/Altinity/clickhouse-operator/tree/release-0.25.6/deploy/helm/clickhouse-operator/crds '
       + '(the Go module proxy serves no version of github.com/altinity/clickhouse-operator here)',
     groups: ['clickhouse.altinity.com', 'clickhouse-keeper.altinity.com'],
     files: ['clickhouseinstallations.clickhouse.altinity.com', 'clickhouseinstallationtemplates.clickhouse.altinity.com',
-      'clickhousekeeperinstallations.clickhouse-keeper.altinity.com', 'clickhouseoperatorconfigurations.clickhouse.altinity.com',
-    ].map((k) => `CustomResourceDefinition-${k}.yaml`),
+      'clickhousekeeperinstallations.clickhouse-keeper.altinity.com', 'clickhouseoperatorconfigurations.clickhouse.altinity.com'].map((k) => `CustomResourceDefinition-${k}.yaml`),
   },
   {
-    name: 'external-secrets', upstream: 'External Secrets Operator', version: 'v2.9.0', served: 'unpublished',
+    name: 'external-secrets',
+    upstream: 'External Secrets Operator',
+    version: 'v2.9.0',
+    served: 'unpublished',
     origin: 'https://github.com/external-secrets/external-secrets/tree/v2.9.0/config/crds/bases '
       + '(its Go module has no /v2 path, so the proxy serves no v2 version)',
     groups: ['external-secrets.io'],
@@ -88,14 +108,20 @@ export const CRD_SETS: readonly CrdSet[] = [
 
 /** The Kubernetes 1.31 OpenAPI definitions, in the JSON-schema form schemas.sh writes from swagger.json. */
 export const KUBERNETES_DEFINITIONS: SchemaSet = {
-  name: 'k8s', upstream: 'Kubernetes', version: 'v1.31.0', served: 'registry',
+  name: 'k8s',
+  upstream: 'Kubernetes',
+  version: 'v1.31.0',
+  served: 'registry',
   origin: 'Go module k8s.io/kubernetes@v1.31.0, api/openapi-spec/swagger.json',
   files: ['_definitions.json'],
 };
 
 /** Grafana's dashboard, panel and query schemas (draft-07). */
 export const GRAFANA_SCHEMAS: SchemaSet = {
-  name: 'grafana', upstream: 'Grafana Foundation SDK', version: 'v0.0.19', served: 'unpublished',
+  name: 'grafana',
+  upstream: 'Grafana Foundation SDK',
+  version: 'v0.0.19',
+  served: 'unpublished',
   origin: 'https://github.com/grafana/grafana-foundation-sdk/tree/v0.0.19/jsonschema (the npm package ships no schemas)',
   files: ['dashboard', 'prometheus', 'timeseries', 'stat', 'table', 'bargauge', 'gauge', 'statetimeline', 'statushistory',
     'heatmap', 'piechart', 'barchart', 'geomap', 'text'].map((k) => `${k}.jsonschema.json`),
