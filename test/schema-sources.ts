@@ -74,9 +74,9 @@ export const CRD_SETS: readonly CrdSet[] = [
   {
     name: 'strimzi',
     upstream: 'Strimzi',
-    version: '1.2.0',
+    version: '1.2.x',
     served: 'unpublished',
-    origin: 'https://github.com/strimzi/strimzi-kafka-operator/tree/1.2.0/packaging/install/cluster-operator (the 04*-Crd-*.yaml files; '
+    origin: 'https://github.com/strimzi/strimzi-kafka-operator/tree/8541da1e33/packaging/install/cluster-operator (the 04*-Crd-*.yaml files; '
       + 'the Maven Central artifact io.strimzi:api 1.2.0 holds only the Java classes)',
     groups: ['kafka.strimzi.io', 'core.strimzi.io'],
     files: ['040-Crd-kafka.yaml', '041-Crd-kafkaconnect.yaml', '042-Crd-strimzipodset.yaml', '043-Crd-kafkatopic.yaml',
@@ -122,7 +122,7 @@ export const GRAFANA_SCHEMAS: SchemaSet = {
   upstream: 'Grafana Foundation SDK',
   version: 'v0.0.19',
   served: 'unpublished',
-  origin: 'https://github.com/grafana/grafana-foundation-sdk/tree/v0.0.19/jsonschema (the npm package ships no schemas)',
+  origin: 'https://github.com/grafana/grafana-foundation-sdk release v0.0.19, folder jsonschema/ (the npm package ships no schemas)',
   files: ['dashboard', 'prometheus', 'timeseries', 'stat', 'table', 'bargauge', 'gauge', 'statetimeline', 'statushistory',
     'heatmap', 'piechart', 'barchart', 'geomap', 'text'].map((k) => `${k}.jsonschema.json`),
 };
