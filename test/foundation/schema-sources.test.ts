@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRD_SETS, GRAFANA_SCHEMAS, KUBERNETES_DEFINITIONS, schemaDir, UNPUBLISHED_VARIABLE } from '../schema-sources.js';
+import { REPO_ROOT } from '../shared.js';
 import { SchemaValidator } from '../validation/schemas.js';
 
 /** Runs `body` with HELIOS_UNPUBLISHED_SCHEMAS naming an empty folder. */
@@ -24,6 +25,14 @@ describe('the upstream schema sets', () => {
       const dir = schemaDir(set);
       expect(dir).toContain(join('helios-peers', 'schemas'));
       expect(readdirSync(dir).sort()).toEqual([...set.files].sort());
+    }
+  });
+
+  it('has the provision script fetch (or, for the unpublished, name) each set at the version listed here', () => {
+    const script = readFileSync(join(REPO_ROOT, 'test/peers/provision/schemas.sh'), 'utf8');
+    for (const set of [...CRD_SETS, KUBERNETES_DEFINITIONS, GRAFANA_SCHEMAS]) {
+      const line = set.served === 'registry' ? new RegExp(`"${set.name}\\|[^|]+\\|${set.version}\\|[0-9a-f]{64}\\|`) : `"${set.name}|${set.version}|`;
+      expect(script).toMatch(line);
     }
   });
 

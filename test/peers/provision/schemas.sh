@@ -102,3 +102,18 @@ for entry in "${SETS[@]}"; do
   fi
   report "schemas/$set" "$version" "$dest (Go module $module@$version, $prefix/)"
 done
+
+# The sets no registry serves: listed so the summary names every set; test/schema-sources.ts has
+# their files and upstream sources (a test keeps these lines in step with it).
+UNPUBLISHED=(
+  "strimzi|1.2.x|crds/strimzi"
+  "clickhouse-operator|0.25.6|crds/clickhouse-operator"
+  "external-secrets|v2.9.0|crds/external-secrets"
+  "grafana|v0.0.19|schemas/grafana"
+)
+root=$(realpath -m "${HELIOS_UNPUBLISHED_SCHEMAS:-$(dirname "$0")/../../../../shared}")
+for entry in "${UNPUBLISHED[@]}"; do
+  IFS='|' read -r set version folder <<<"$entry"
+  if [ -d "$root/$folder" ]; then found=found; else found=MISSING; fi
+  report "schemas/$set" "$version" "\$HELIOS_UNPUBLISHED_SCHEMAS/$folder, $found in $root (no registry serves it)"
+done
