@@ -314,46 +314,20 @@ project.testTask.spawn(project.tasks.tryFind('eslint')!);
 
 /**
  * Typed classes for the custom resources Helios writes, one file per kind so a
- * construct pays type-check time only for the kinds it uses. The CRD schemas are
- * read from ../shared/crds (they are not part of this repository).
+ * construct pays type-check time only for the kinds it uses. They are generated from
+ * the pinned upstream CRDs; test/schema-sources.ts lists them and says where each is
+ * read from (the peers cache, or HELIOS_UNPUBLISHED_SCHEMAS).
  */
-const CRDS = '../shared/crds';
-const crdImports: Record<string, string> = {
-  prometheus: 'prometheus-operator/monitoring.coreos.com_prometheuses.yaml',
-  servicemonitor: 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
-  podmonitor: 'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
-  probe: 'prometheus-operator/monitoring.coreos.com_probes.yaml',
-  scrapeconfig: 'prometheus-operator/monitoring.coreos.com_scrapeconfigs.yaml',
-  prometheusrule: 'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
-  alertmanager: 'prometheus-operator/monitoring.coreos.com_alertmanagers.yaml',
-  alertmanagerconfig: 'prometheus-operator/monitoring.coreos.com_alertmanagerconfigs.yaml',
-  kafka: 'strimzi/040-Crd-kafka.yaml',
-  kafkanodepool: 'strimzi/045-Crd-kafkanodepool.yaml',
-  kafkatopic: 'strimzi/043-Crd-kafkatopic.yaml',
-  kafkauser: 'strimzi/044-Crd-kafkauser.yaml',
-  clickhouseinstallation: 'clickhouse-operator/CustomResourceDefinition-clickhouseinstallations.clickhouse.altinity.com.yaml',
-  clickhousekeeperinstallation: 'clickhouse-operator/CustomResourceDefinition-clickhousekeeperinstallations.clickhouse-keeper.altinity.com.yaml',
-  externalsecret: 'external-secrets/external-secrets.io_externalsecrets.yaml',
-  clustersecretstore: 'external-secrets/external-secrets.io_clustersecretstores.yaml',
-  application: 'argo-cd/application-crd.yaml',
-  applicationset: 'argo-cd/applicationset-crd.yaml',
-  appproject: 'argo-cd/appproject-crd.yaml',
-  httproute: 'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
-  referencegrant: 'gateway-api/gateway.networking.k8s.io_referencegrants.yaml',
-  certificate: 'cert-manager/cert-manager.io_certificates.yaml',
-};
-
 new YamlFile(project, 'cdk8s.yaml', {
   obj: {
     language: 'typescript',
     app: 'npx tsx src/main.ts',
-    imports: Object.entries(crdImports).map(([name, file]) => `${name}:=${CRDS}/${file}`),
   },
 });
 
 project.addTask('import', {
-  description: 'Regenerate imports/ from the CRDs listed in cdk8s.yaml',
-  exec: 'rm -rf imports && cdk8s import --no-check-upgrade --language typescript --output imports',
+  description: 'Regenerate imports/ from the pinned upstream CRDs (test/schema-sources.ts)',
+  exec: 'rm -rf imports && tsx test/import-crds.ts imports',
 });
 
 project.synth();

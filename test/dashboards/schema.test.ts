@@ -8,16 +8,16 @@ import {
 } from './grafana-model.js';
 import { DashboardUid } from '../../dashboards/shared/index.js';
 import { clusterObjects, find, oneCluster } from '../metrics/support.js';
-import { SHARED_DIR } from '../shared.js';
+import { GRAFANA_SCHEMAS, schemaDir } from '../schema-sources.js';
 
 /**
  * Every dashboard Helios provisions, network and flows, against Grafana's own JSON
- * schemas (the foundation SDK's, ../shared/schemas/grafana) and against the mistakes
+ * schemas (the foundation SDK's, test/schema-sources.ts) and against the mistakes
  * a schema cannot see: duplicate uids, datasources Grafana does not have, variables
  * nobody defines, panels drawn over each other, numbers without a unit, links to
  * dashboards or variables that do not exist.
  */
-const SCHEMAS = join(SHARED_DIR, 'schemas', 'grafana');
+const SCHEMAS = schemaDir(GRAFANA_SCHEMAS);
 const ajv = new Ajv({ strict: false, allErrors: true });
 const schemaFile = (kind: string) => JSON.parse(readFileSync(join(SCHEMAS, `${kind}.jsonschema.json`), 'utf8'));
 /**

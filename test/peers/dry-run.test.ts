@@ -7,7 +7,8 @@ import { readManifestTree } from '../../src/manifests.js';
 import { synthesize } from '../../src/synth.js';
 import { writeTreeAtomically } from '../../src/write.js';
 import { EXAMPLES } from '../helpers.js';
-import { REPO_ROOT, SHARED_DIR } from '../shared.js';
+import { CRD_SETS, schemaDir } from '../schema-sources.js';
+import { REPO_ROOT } from '../shared.js';
 import { runDir } from './harness/ledger.mjs';
 
 /** Every synthesized output the dry-run covers: the committed ones and one per tier. */
@@ -35,18 +36,20 @@ describe('every synthesized object, server-side applied to a real kube-apiserver
   let kube: KubeApiServer;
 
   beforeAll(async () => {
+    // Every operator's CRDs are found before the API server starts, or the run stops here.
+    const crdDirs = CRD_SETS.map((operator) => [operator.name, schemaDir(operator)]);
     kube = await KubeApiServer.start();
     // The prometheus-operator CRDs exceed the 256 KiB client-side annotation: server-side apply only.
-    for (const operator of readdirSync(join(SHARED_DIR, 'crds'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios-tests', '-f', join(SHARED_DIR, 'crds', operator.name)]);
-      if (r.status !== 0) throw new Error(`installing the ${operator.name} CRDs failed:\n${r.stderr}`);
+    for (const [operator, dir] of crdDirs) {
+      const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios-tests', '-f', dir]);
+      if (r.status !== 0) throw new Error(`installing the ${operator} CRDs failed:\n${r.stderr}`);
     }
     await kube.waitForCrds();
   });
 
   afterAll(async () => { await kube?.stop(); });
 
-  it('installs every CRD from ../shared/crds', () => {
+  it('installs every operator\'s CRDs', () => {
     const crds = kube.kubectl(['get', 'crd', '-o', 'name']).stdout.trim().split('\n');
     expect(crds).toEqual(expect.arrayContaining([
       'customresourcedefinition.apiextensions.k8s.io/prometheuses.monitoring.coreos.com',

@@ -4,7 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject, ManifestFile } from '../../src/manifests.js';
 import { objectName } from '../../src/policy/policy.js';
-import { SHARED_DIR } from '../shared.js';
+import { CRD_SETS, crdSetOf, KUBERNETES_DEFINITIONS, schemaDir, type CrdSet } from '../schema-sources.js';
 
 export interface SchemaProblem {
   readonly file: string;
@@ -58,16 +58,21 @@ function gvk(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
-/** Validates objects against the Kubernetes OpenAPI definitions and the CRDs of ../shared. */
+/**
+ * Validates objects against the Kubernetes OpenAPI definitions and the upstream CRDs
+ * (test/schema-sources.ts). An operator's CRDs are read when the first of its kinds is
+ * validated, so objects of other APIs validate without them.
+ */
 export class SchemaValidator {
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
   private readonly k8sTypes = new Map<string, string>();
   private readonly crdSchemas = new Map<string, Schema>();
+  private readonly loadedSets = new Set<CrdSet>();
   private readonly compiled = new Map<string, ValidateFunction>();
   private readonly objectMeta: ValidateFunction;
 
-  public constructor(k8sVersion = 'v1.31.0', shared = SHARED_DIR) {
-    const defs = JSON.parse(readFileSync(join(shared, 'schemas/k8s', k8sVersion, '_definitions.json'), 'utf8')).definitions;
+  public constructor() {
+    const defs = JSON.parse(readFileSync(join(schemaDir(KUBERNETES_DEFINITIONS), '_definitions.json'), 'utf8')).definitions;
     for (const [name, def] of Object.entries<any>(defs)) {
       for (const g of def['x-kubernetes-group-version-kind'] ?? []) {
         this.k8sTypes.set(gvk(g.group ? `${g.group}/${g.version}` : g.version, g.kind), name);
@@ -80,18 +85,9 @@ export class SchemaValidator {
     }
     this.ajv.addSchema({ $id: 'k8s', definitions: closed });
     this.objectMeta = this.ajv.getSchema('k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta')!;
-
-    const crdRoot = join(shared, 'crds');
-    for (const dir of readdirSync(crdRoot, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      for (const file of readdirSync(join(crdRoot, dir.name)).filter((f) => f.endsWith('.yaml'))) {
-        for (const doc of parseAllDocuments(readFileSync(join(crdRoot, dir.name, file), 'utf8'))) {
-          this.addCrd(doc.toJS());
-        }
-      }
-    }
   }
 
-  /** Learns the schema of a CRD (one of ../shared's, or one Helios synthesizes itself). CEL rules are the API server's to check. */
+  /** Learns the schema of a CRD (an upstream one, or one Helios synthesizes itself). CEL rules are the API server's to check. */
   public addCrd(crd: any): void {
     if (crd?.kind !== 'CustomResourceDefinition') return;
     for (const v of crd.spec.versions ?? []) {
@@ -108,6 +104,7 @@ export class SchemaValidator {
 
   /** Whether a schema for the object's apiVersion and kind is known. */
   public knows(apiVersion: string, kind: string): boolean {
+    this.loadCrds(apiVersion);
     return this.k8sTypes.has(gvk(apiVersion, kind)) || this.crdSchemas.has(gvk(apiVersion, kind));
   }
 
@@ -115,11 +112,12 @@ export class SchemaValidator {
     const key = gvk(obj.apiVersion, obj.kind);
     let validate = this.compiled.get(key);
     if (!validate) {
+      this.loadCrds(obj.apiVersion);
       const k8sName = this.k8sTypes.get(key);
       const crd = this.crdSchemas.get(key);
       if (k8sName) validate = this.ajv.getSchema(`k8s#/definitions/${k8sName}`)!;
       else if (crd) validate = this.ajv.compile(crd);
-      else return [{ field: 'apiVersion', message: `no schema for apiVersion ${obj.apiVersion}, kind ${obj.kind} (neither Kubernetes ${''}nor a CRD in ../shared/crds)` }];
+      else return [{ field: 'apiVersion', message: `no schema for apiVersion ${obj.apiVersion}, kind ${obj.kind} (neither Kubernetes ${KUBERNETES_DEFINITIONS.version} nor a CRD of ${CRD_SETS.map((c) => c.upstream).join(', ')})` }];
       this.compiled.set(key, validate);
     }
     const problems = validate(obj) ? [] : describeErrors(validate.errors ?? []);
@@ -131,6 +129,19 @@ export class SchemaValidator {
 
   public validateFiles(files: readonly ManifestFile[]): SchemaProblem[] {
     return files.flatMap((f) => f.objects.flatMap((o) => this.validate(o).map((p) => ({ file: f.path, object: objectName(o), ...p }))));
+  }
+
+  /** Reads the CRDs of the operator that defines `apiVersion`'s group, once. */
+  private loadCrds(apiVersion: string): void {
+    const set = apiVersion.includes('/') ? crdSetOf(apiVersion.split('/')[0]) : undefined;
+    if (!set || this.loadedSets.has(set)) return;
+    const dir = schemaDir(set);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+        this.addCrd(doc.toJS());
+      }
+    }
+    this.loadedSets.add(set);
   }
 }
 

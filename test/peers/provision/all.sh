@@ -15,7 +15,7 @@ trap 'rm -rf "$logs"' EXIT
 
 BUILD_LANE=(etcd kube-apiserver kubectl goflow2 gnmic gnmi-target snmp-exporter blackbox-exporter amtool alertmanager pushgateway prom-targets prometheus netbox-openapi flowgen)
 METRICS_LANE=(thanos prometheus-operator)
-FETCH_LANE=(kafka snmpd promtool maxmind s3-server)
+FETCH_LANE=(kafka snmpd promtool maxmind s3-server schemas)
 
 run_lane() {
   for peer in "$@"; do
@@ -43,6 +43,8 @@ for peer in "${BUILD_LANE[@]}" "${METRICS_LANE[@]}" "${FETCH_LANE[@]}"; do
     failed=1
     printf '%-20s %s\n' "$peer" "FAILED; its output:" >&2
     sed 's/^/    /' "$logs/$peer.err" "$logs/$peer.out" | tail -40 >&2
+  elif [ "$peer" = schemas ]; then
+    cat "$logs/$peer.out"   # one line per schema set: version and where it came from
   else
     tail -n 1 "$logs/$peer.out"
   fi
