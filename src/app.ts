@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import type { ClusterPlan } from './plan.js';
 import { AutomationStack } from '../constructs/automation/automation-stack.js';
+import { FederationStack } from '../constructs/federation/federation-stack.js';
 import { FlowStack } from '../constructs/flows/flow-stack.js';
 import { MetricsStack } from '../constructs/metrics/metrics-stack.js';
 import { PlatformBase } from '../constructs/platform/platform-base.js';
@@ -11,13 +12,15 @@ import { PlatformBase } from '../constructs/platform/platform-base.js';
  *
  * Stacks are built in dependency order: flows first (Grafana in the metrics stack
  * reads its ClickHouse), then metrics, then automation (whose Target Generator
- * fills the collectors' target ConfigMaps).
+ * fills the collectors' target ConfigMaps), then federation (which serves or reads
+ * the metrics stack's Thanos Query).
  */
 export class ClusterChart extends Chart {
   public readonly platform: PlatformBase;
   public readonly flows?: FlowStack;
   public readonly metrics?: MetricsStack;
   public readonly automation?: AutomationStack;
+  public readonly federation?: FederationStack;
 
   public constructor(app: App, plan: ClusterPlan) {
     super(app, plan.name, { disableResourceNameHashes: true });
@@ -35,6 +38,9 @@ export class ClusterChart extends Chart {
     }
     if (plan.automation) {
       this.automation = new AutomationStack(this, 'automation', { platform: this.platform, ...plan.automation });
+    }
+    if (plan.federation) {
+      this.federation = new FederationStack(this, 'federation', { platform: this.platform, ...plan.federation, localQuery: this.metrics?.thanosQuery });
     }
   }
 }
