@@ -99,7 +99,11 @@ function planFederation(cluster: ClusterConfig, fleet: readonly ClusterConfig[])
   }
   return {
     issuer,
-    member: { serverName: federationServerName(cluster)!, hubNetworks: hub.federation.hubNetworks!, serviceType: cluster.federation.serviceType as StoreApiServiceType },
+    member: {
+      serverName: federationServerName(cluster)!,
+      hubNetworks: hub.federation.hubNetworks!,
+      serviceType: cluster.federation.serviceType as StoreApiServiceType,
+    },
   };
 }
 

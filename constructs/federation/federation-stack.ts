@@ -4,8 +4,8 @@ import {
   Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages,
 } from '../../imports/certificate-cert-manager.io.js';
 import { CertIssuerKind } from '../metrics/grafana.js';
-import { THANOS_GRPC_PORT } from '../metrics/thanos.js';
 import { ThanosQuery, type RemoteStoreEndpoint } from '../metrics/thanos-query.js';
+import { THANOS_GRPC_PORT } from '../metrics/thanos.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
@@ -90,7 +90,8 @@ export class FederationStack extends Construct {
       throw new Error('federation: a cluster is either the hub (globalQuery) or a member (member), exactly one of them');
     }
     const issuerRef = { group: 'cert-manager.io', kind: props.issuer.kind ?? CertIssuerKind.CLUSTER_ISSUER, name: props.issuer.name };
-    const certificate = (idPart: string, owner: ComponentIdentity, secretName: string, names: { commonName: string; dnsNames?: string[] }, usage: CertificateSpecUsages) =>
+    type Names = { commonName: string; dnsNames?: string[] };
+    const certificate = (idPart: string, owner: ComponentIdentity, secretName: string, names: Names, usage: CertificateSpecUsages) =>
       new Certificate(this, idPart, {
         metadata: platform.metadataFor(owner, NS, secretName),
         spec: {
@@ -100,7 +101,12 @@ export class FederationStack extends Construct {
           usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, usage],
           duration: '2160h',
           renewBefore: '360h',
-          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+          privateKey: {
+            algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+            size: 256,
+            // A renewed certificate gets a new key, so a leaked one expires with its certificate.
+            rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+          },
           issuerRef,
         },
       });

@@ -234,9 +234,6 @@ export class Minio extends Construct {
     }
   }
 
-  /** The S3 API port. */
-  public static readonly PORT = PORT;
-
   /** Where Thanos finds the bucket. */
   public get location(): ObjectStoreLocation {
     return { bucket: this.bucket, endpoint: this.endpoint, insecure: true, pathStyle: true };

@@ -33,12 +33,18 @@ const OWNER: ComponentIdentity = { name: 'thanos-compactor', component: 'storage
 const NS = HeliosNamespace.STORAGE;
 const DATA_DIR = '/var/thanos/compact';
 
+/** A retention the compactor would refuse: which one, and why. */
+export interface RetentionProblem {
+  readonly field: keyof CompactorRetention;
+  readonly message: string;
+}
+
 /**
  * Why retentions are refused by the compactor with downsampling on, or undefined: raw
  * data must outlive the 40 hours after which 5-minute blocks are made, and 5-minute data
  * the 10 days after which 1-hour blocks are made; no resolution may outlive a coarser one.
  */
-export function retentionProblem(r: Required<CompactorRetention>): { readonly field: keyof CompactorRetention; readonly message: string } | undefined {
+export function retentionProblem(r: Required<CompactorRetention>): RetentionProblem | undefined {
   for (const [name, days] of Object.entries(r) as Array<[keyof CompactorRetention, number]>) {
     if (!Number.isInteger(days) || days < 1) return { field: name, message: `${days} is not a whole number of days, at least 1` };
   }

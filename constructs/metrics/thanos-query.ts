@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { endpointPort as endpointPortOf } from './object-store.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import {
   CLUSTER_DOMAIN, PROMETHEUS_REPLICA_LABEL, RULER_REPLICA_LABEL, THANOS_GRPC_PORT, THANOS_HTTP_PORT, srvAddress, thanosContainer, type StoreEndpoint,
 } from './thanos.js';
-import { endpointPort as endpointPortOf } from './object-store.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';

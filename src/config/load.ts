@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { redactUrls } from './rules.js';
 import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT, type GitOpsConfig } from './schema.js';
 import { ARGOCD_FOLDER } from '../../constructs/federation/argocd.js';
-import { retentionProblem } from '../../constructs/metrics/thanos-compactor.js';
 import { netboxNamespace } from '../../constructs/flows/flow-enricher.js';
+import { retentionProblem } from '../../constructs/metrics/thanos-compactor.js';
 
 /** A config that cannot be synthesized; every problem names the file, the path, the value and what is allowed. */
 export class ConfigError extends Error {
@@ -285,11 +285,15 @@ function checkFederation(clusters: ClusterConfig[], report: (path: Path, message
   });
   if (federated.length === 0) return;
   const hubs = federated.filter((i) => clusters[i].role.globalQuery);
+  // Two hubs are already refused; which cluster's settings are meant is not known yet.
+  if (hubs.length > 1) return;
   const names = federated.map((i) => clusters[i].name).join(', ');
   if (hubs.length === 0) {
     report(['clusters', federated[0], 'role', 'globalQuery'], `is false on every cluster, but stacks.federation is on for ${names}; allowed: exactly one cluster with role.globalQuery: true (the hub)`);
   }
-  const hub = hubs.length === 1 ? hubs[0] : undefined;
+  if (hubs.length === 1 && federated.length === 1) {
+    report(['clusters', hubs[0], 'stacks', 'federation'], `true, but ${clusters[hubs[0]].name} is the only cluster in the federation; allowed: the hub and at least one member (stacks.federation: true with federation.endpoint)`);
+  }
   const issuers = new Map<string, number>();
   for (const i of federated) {
     const c = clusters[i];
@@ -304,13 +308,13 @@ function checkFederation(clusters: ClusterConfig[], report: (path: Path, message
       }
       issuers.set(issuer, issuers.get(issuer) ?? i);
     }
-    if (i === hub) {
+    if (c.role.globalQuery) {
       if (!c.federation.hubNetworks) report(at('federation', 'hubNetworks'), 'is required on the hub (role.globalQuery: true): the network(s) its connections to the members come from, the only sources the members admit');
       if (c.federation.endpoint) report(at('federation', 'endpoint'), 'is set on the hub, which serves no member; remove it (the hub reads its own Thanos Query inside the cluster)');
       continue;
     }
     if (!c.stacks.metrics) {
-      report(at('stacks', 'federation'), `true needs stacks.metrics: true on a member: the hub reads the member's Thanos Query, which is part of the metrics stack`);
+      report(at('stacks', 'federation'), 'true needs stacks.metrics: true on a member: the hub reads the member\'s Thanos Query, which is part of the metrics stack');
       continue;
     }
     if (!c.federation.endpoint) {
@@ -373,6 +377,9 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
     }
     if (c.storage.site && c.storage.topology !== 'multi-dc-minio') {
       report(['clusters', i, 'storage', 'site'], `is set, but topology is ${c.storage.topology}; only multi-dc-minio sites replicate: set topology: multi-dc-minio or remove site`);
+    }
+    if (c.storage.site && new URL(c.storage.site.url).pathname !== '/') {
+      report(['clusters', i, 'storage', 'site', 'url'], `"${c.storage.site.url}" has a path; allowed: http(s)://<host>[:port], the S3 API's root`);
     }
     if (c.storage.topology === 'multi-dc-minio' && c.stacks.metrics && !c.storage.site) {
       report(['clusters', i, 'storage', 'site'], 'is required for topology multi-dc-minio: { url, networks }, where the other sites of the replication group reach this cluster\'s MinIO');

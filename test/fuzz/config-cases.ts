@@ -243,32 +243,34 @@ export class SynthBudget {
 
   public constructor(private remaining: number, private readonly validate?: (files: SynthOutput['files']) => string[]) {}
 
-  /** Synthesizes the clusters not seen before, as long as the budget lasts; returns how many it did. */
+  /**
+   * Synthesizes a config that holds clusters not seen before, as long as the budget lasts
+   * (one unit a new cluster); returns how many new clusters it counted. The whole fleet is
+   * synthesized: a cluster's output depends on the others (the federation's members, a
+   * replication group's sites, who compacts a shared bucket).
+   */
   public synthesizeNew(config: HeliosConfig, text: string): number {
-    let done = 0;
-    for (const cluster of config.clusters) {
-      const key = JSON.stringify(cluster);
-      if (this.seen.has(key) || this.remaining <= 0) continue;
-      this.seen.add(key);
-      this.remaining--;
-      let output: SynthOutput;
-      try {
-        output = synthesize({ source: config.source, clusters: [cluster] });
-      } catch (e) {
-        throw new Error(`the config passed the checks but synthesize threw ${(e as Error)?.stack ?? e}\n--- config ---\n${text}`);
-      }
-      const findings = checkPolicy(output.files);
-      if (findings.length > 0) throw new Error(`the config passed the checks but its output breaks policy:\n${findings.map(formatFinding).join('\n')}\n--- config ---\n${text}`);
-      const problems = this.validate?.(output.files) ?? [];
-      if (problems.length > 0) throw new Error(`the config passed the checks but its output breaks the API schemas:\n${problems.join('\n')}\n--- config ---\n${text}`);
-      for (const [path, body] of output.rendered) {
-        if (body.includes(PLANTED_PASSWORD)) throw new Error(`${path} holds a password from a URL\n--- config ---\n${text}`);
-      }
-      this.synthesized++;
-      this.objects += output.files.reduce((n, f) => n + f.objects.length, 0);
-      done++;
+    const fresh = config.clusters.filter((cluster) => !this.seen.has(JSON.stringify(cluster)));
+    if (fresh.length === 0 || this.remaining <= 0) return 0;
+    for (const cluster of fresh) this.seen.add(JSON.stringify(cluster));
+    const counted = Math.min(fresh.length, this.remaining);
+    this.remaining -= counted;
+    let output: SynthOutput;
+    try {
+      output = synthesize(config);
+    } catch (e) {
+      throw new Error(`the config passed the checks but synthesize threw ${(e as Error)?.stack ?? e}\n--- config ---\n${text}`);
     }
-    return done;
+    const findings = checkPolicy(output.files);
+    if (findings.length > 0) throw new Error(`the config passed the checks but its output breaks policy:\n${findings.map(formatFinding).join('\n')}\n--- config ---\n${text}`);
+    const problems = this.validate?.(output.files) ?? [];
+    if (problems.length > 0) throw new Error(`the config passed the checks but its output breaks the API schemas:\n${problems.join('\n')}\n--- config ---\n${text}`);
+    for (const [path, body] of output.rendered) {
+      if (body.includes(PLANTED_PASSWORD)) throw new Error(`${path} holds a password from a URL\n--- config ---\n${text}`);
+    }
+    this.synthesized += counted;
+    this.objects += output.files.reduce((n, f) => n + f.objects.length, 0);
+    return counted;
   }
 }
 
