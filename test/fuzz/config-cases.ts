@@ -36,13 +36,14 @@ const WEIRD_STRINGS = [
   `https://admin:${PLANTED_PASSWORD}@netbox.example.net`, `https://:${PLANTED_PASSWORD}@h.example.net/x`, 'ftp://example.net',
   'http://', 'https://[::1]:8443/path', 'https://netbox.example.net:0', 'http://[fe80::1%25eth0]/', 'not a url', 'smtp.example.net', 'smtp.example.net:25', 'a@b.example', 'ClusterSecretStore',
   'SecretStore', 'single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid', 'small', 'xl', 'webhook', 'cronjob', 'site=ams1&status=active',
-  'limit=5', '#noc', 'true', 'null', '0x1F', '1e309', 'NaN',
+  'limit=5', '#noc', 'true', 'null', '0x1F', '1e309', 'NaN', 'thanos.dc1.example.net:10901', 'LoadBalancer', 'argocd',
 ];
 
 const KNOWN_KEYS = [
   'name', 'datacenter', 'region', 'tier', 'storage', 'role', 'managementNetworks', 'kubernetesApiNetworks', 'images', 'secretStore', 'netbox',
   'alerting', 'oidc', 'grafana', 'flows', 'automation', 'stacks', 'topology', 'bucket', 's3', 'endpoint', 'vault', 'server', 'kind', 'url',
   'networks', 'schedule', 'targetGenerator', 'mode', 'geoipStorageClass', 'replicationGroup', 'compactor', 'globalQuery', 'federation',
+  'site', 'hubNetworks', 'serverName', 'address', 'serviceType', 'tls', 'certManager', 'issuer', 'retention', 'rawDays', 'gitops', 'repoUrl', 'automatedSync',
   'tierAfterDays', 'database', 'email', 'smarthost', 'username', 'slack', 'pagerduty', 'tags', 'registry', 'defaults', 'clusters', 'key', 'property',
   '__proto__', 'constructor', 'toString',
 ];
