@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Testing } from 'cdk8s';
 import { parse, stringify } from 'yaml';
+import { FederationStack, Minio, MinioSiteReplication, PlatformBase, StoreApiServiceType, ThanosQuery } from '../../constructs/index.js';
 import { bucketOf, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { TIERS } from '../../src/config/tiers.js';
 import { synthesize } from '../../src/synth.js';
 import { problemsOf, runSynth, treeDigest } from '../helpers.js';
 import { all, containerArgs, find, flagValues, parseYaml } from '../metrics/support.js';
@@ -503,5 +506,41 @@ describe('Argo CD: the fleet\'s ApplicationSet over the real output', () => {
     expect(project.spec.sourceRepos).toEqual(['https://git.example.net/netops/helios.git']);
     expect(project.spec.clusterResourceWhitelist.map((k: any) => k.kind)).toEqual(expect.arrayContaining(['Namespace', 'ClusterRole']));
     expect(project.spec.clusterResourceWhitelist.find((k: any) => k.kind === '*')).toBeUndefined();
+  });
+});
+
+describe('the constructs refuse what cannot work, naming it', () => {
+  const platform = () => new PlatformBase(Testing.chart(), 'p', { clusterName: 'c', site: 's' });
+  const resources = TIERS.small.thanosQuery.resources;
+
+  it('FederationStack: a cluster is the hub or a member, exactly one; a member needs its Query and the hub\'s networks', () => {
+    const p = platform();
+    const member = { serverName: 'thanos.c.example.net', hubNetworks: ['192.0.2.0/28'], serviceType: StoreApiServiceType.NODE_PORT };
+    const globalQuery = { replicas: 1, resources, members: [{ name: 'm', address: 'thanos.m.example.net:10901', serverName: 'thanos.m.example.net', networks: ['192.0.2.16/28'] }] };
+    expect(() => new FederationStack(p, 'both', { platform: p, issuer: { name: 'ca' }, member, globalQuery }))
+      .toThrow('federation: a cluster is either the hub (globalQuery) or a member (member), exactly one of them');
+    expect(() => new FederationStack(p, 'lonely', { platform: p, issuer: { name: 'ca' }, member }))
+      .toThrow('federation: a member needs its Thanos Query (localQuery) to serve the hub');
+    expect(() => new FederationStack(p, 'empty', { platform: p, issuer: { name: 'ca' }, globalQuery: { ...globalQuery, members: [] } }))
+      .toThrow('federation: the global query needs at least one member');
+  });
+
+  it('ThanosQuery: remote stores need a client certificate', () => {
+    const p = platform();
+    expect(() => new ThanosQuery(p, 'q', {
+      platform: p, replicas: 1, resources, stores: [], remoteStores: [{ name: 'm', address: 'a.example.net:10901', serverName: 'a.example.net', networks: ['192.0.2.0/28'] }],
+    })).toThrow('thanos-query: remoteStores need clientTls (the client certificate and CA)');
+  });
+
+  it('MinioSiteReplication: at least two distinct sites, this one among them', () => {
+    const p = platform();
+    const minio = new Minio(p, 'minio', { platform: p, servers: 1, drivesPerServer: 1, volumeGiB: 10, resources: TIERS.small.minio.resources, bucket: 'b' });
+    const site = (name: string) => ({ name, url: `https://${name}.example.net`, networks: ['192.0.2.0/28'], rootUser: { key: 'k' }, rootPassword: { key: 'k' } });
+    expect(() => new MinioSiteReplication(p, 'one', { platform: p, minio, site: 'a', sites: [site('a')], reconciler: true }))
+      .toThrow('minio site replication: a — at least two sites are needed');
+    expect(() => new MinioSiteReplication(p, 'twice', { platform: p, minio, site: 'a', sites: [site('a'), site('a')], reconciler: true }))
+      .toThrow('minio site replication: site names repeat (a, a)');
+    expect(() => new MinioSiteReplication(p, 'elsewhere', { platform: p, minio, site: 'c', sites: [site('a'), site('b')], reconciler: true }))
+      .toThrow('minio site replication: this site "c" is not among the sites a, b');
   });
 });
