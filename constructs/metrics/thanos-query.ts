@@ -61,8 +61,9 @@ export function endpointsFile(stores: readonly StoreEndpoint[], remote: readonly
   if (remote.length > 0 && !clientTls) throw new Error('thanos-query: remoteStores need clientTls (the client certificate and CA)');
   const remoteEntries = [...remote].sort((a, b) => a.address.localeCompare(b.address)).map((r) => ({
     address: r.address,
-    // strict: false — a datacenter that is down leaves a partial response with a warning, not a failed query.
-    strict: false,
+    // strict: a datacenter that is down stays in the set, so each query names it in a warning
+    // (a partial response) instead of silently answering without its series.
+    strict: true,
     group: false,
     client_config: {
       server_name: r.serverName,
