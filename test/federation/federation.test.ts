@@ -277,8 +277,8 @@ describe('multi-dc-minio: MinIO site replication', () => {
     // The credentials of every site come from the secret store, never from the manifest.
     const secret = find(fra1, 'ExternalSecret', 'minio-site-replication', 'helios-storage');
     expect(secret.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property])).toEqual([
-      ['site0Password', 'helios/minio', 'root-password'], ['site0User', 'helios/minio', 'root-user'],
-      ['site1Password', 'helios/minio', 'root-password'], ['site1User', 'helios/minio', 'root-user'],
+      ['site0Password', 'helios/minio-fra1', 'root-password'], ['site0User', 'helios/minio-fra1', 'root-user'],
+      ['site1Password', 'helios/minio-ams1', 'root-password'], ['site1User', 'helios/minio-ams1', 'root-user'],
     ]);
   });
 
