@@ -4,6 +4,7 @@ import { AutomationStack } from '../constructs/automation/automation-stack.js';
 import { FederationStack } from '../constructs/federation/federation-stack.js';
 import { FlowStack } from '../constructs/flows/flow-stack.js';
 import { MetricsStack } from '../constructs/metrics/metrics-stack.js';
+import { ThanosQuery } from '../constructs/metrics/thanos-query.js';
 import { PlatformBase } from '../constructs/platform/platform-base.js';
 
 /**
@@ -12,8 +13,9 @@ import { PlatformBase } from '../constructs/platform/platform-base.js';
  *
  * Stacks are built in dependency order: flows first (Grafana in the metrics stack
  * reads its ClickHouse), then metrics, then automation (whose Target Generator
- * fills the collectors' target ConfigMaps), then federation (which serves or reads
- * the metrics stack's Thanos Query).
+ * fills the collectors' target ConfigMaps). Federation comes first on the hub (its
+ * Grafana reads the global query) and last on a member (it serves the metrics stack's
+ * Thanos Query to the hub).
  */
 export class ClusterChart extends Chart {
   public readonly platform: PlatformBase;
@@ -28,18 +30,27 @@ export class ClusterChart extends Chart {
     if (plan.flows) {
       this.flows = new FlowStack(this, 'flows', { platform: this.platform, ...plan.flows });
     }
+    // The hub's global query comes first: its Grafana reads it.
+    if (plan.federation?.globalQuery) {
+      this.federation = new FederationStack(this, 'federation', {
+        platform: this.platform,
+        ...plan.federation,
+        localStore: plan.metrics ? ThanosQuery.storeEndpointOf(this.platform) : undefined,
+      });
+    }
     if (plan.metrics) {
       this.metrics = new MetricsStack(this, 'metrics', {
         platform: this.platform,
         ...plan.metrics,
         // Grafana's ClickHouse datasource.
         flowStore: this.flows?.flowStore,
+        grafanaQuery: this.federation?.globalQuery,
       });
     }
     if (plan.automation) {
       this.automation = new AutomationStack(this, 'automation', { platform: this.platform, ...plan.automation });
     }
-    if (plan.federation) {
+    if (plan.federation?.member) {
       this.federation = new FederationStack(this, 'federation', { platform: this.platform, ...plan.federation, localQuery: this.metrics?.thanosQuery });
     }
   }

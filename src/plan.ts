@@ -25,8 +25,8 @@ export interface ClusterPlan {
   readonly flows?: Omit<FlowStackProps, 'platform'>;
   /** The AutomationStack's props, when the cluster runs it. */
   readonly automation?: Omit<AutomationStackProps, 'platform'>;
-  /** The FederationStack's props, when the cluster is part of the federation (its Thanos Query comes from the MetricsStack). */
-  readonly federation?: Omit<FederationStackProps, 'platform' | 'localQuery'>;
+  /** The FederationStack's props, when the cluster is part of the federation (its own Query comes from the MetricsStack). */
+  readonly federation?: Omit<FederationStackProps, 'platform' | 'localQuery' | 'localStore'>;
 }
 
 /** Something a config allows but should not keep: synth succeeds and says it. */
@@ -77,7 +77,7 @@ export function clusterWarnings(cluster: ClusterConfig): ConfigWarning[] {
 }
 
 /** The FederationStack's props of a federated cluster (the hub or a member), without what the MetricsStack builds. */
-function planFederation(cluster: ClusterConfig, fleet: readonly ClusterConfig[]): Omit<FederationStackProps, 'platform' | 'localQuery'> | undefined {
+function planFederation(cluster: ClusterConfig, fleet: readonly ClusterConfig[]): Omit<FederationStackProps, 'platform' | 'localQuery' | 'localStore'> | undefined {
   if (!cluster.stacks.federation) return undefined;
   const tls = cluster.federation.tls!;
   const issuer = { name: tls.certManager.issuer, kind: tls.certManager.kind === 'Issuer' ? CertIssuerKind.ISSUER : CertIssuerKind.CLUSTER_ISSUER };

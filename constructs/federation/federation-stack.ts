@@ -5,7 +5,7 @@ import {
 } from '../../imports/certificate-cert-manager.io.js';
 import { CertIssuerKind } from '../metrics/grafana.js';
 import { ThanosQuery, type RemoteStoreEndpoint } from '../metrics/thanos-query.js';
-import { THANOS_GRPC_PORT } from '../metrics/thanos.js';
+import { THANOS_GRPC_PORT, type StoreEndpoint } from '../metrics/thanos.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer } from '../platform/network.js';
 import type { ComponentIdentity, PlatformBase } from '../platform/platform-base.js';
@@ -48,12 +48,17 @@ export interface FederationStackProps {
   readonly platform: PlatformBase;
   readonly issuer: FederationIssuer;
   /**
-   * This cluster's own Thanos Query: on a member, the one served to the hub (built with
-   * `serverTls: { secretName: FederationStack.SERVER_TLS_SECRET }`); on the hub, read by
-   * the global query inside the cluster.
-   * @default - none (a hub that collects nothing itself)
+   * A member's own Thanos Query, served to the hub (built with
+   * `serverTls: { secretName: FederationStack.SERVER_TLS_SECRET }`).
+   * @default - none; required for a member
    */
   readonly localQuery?: ThanosQuery;
+  /**
+   * The hub's own Query, read by the global query inside the cluster; built before it, so
+   * the hub's Grafana can read the global query (`ThanosQuery.storeEndpointOf(platform)`).
+   * @default - none (a hub that collects nothing itself)
+   */
+  readonly localStore?: StoreEndpoint;
   /** This cluster is the hub. @default - not the hub */
   readonly globalQuery?: GlobalQuery;
   /** This cluster is a member. @default - not a member */
@@ -120,7 +125,7 @@ export class FederationStack extends Construct {
         name: GLOBAL_QUERY,
         replicas: props.globalQuery.replicas,
         resources: props.globalQuery.resources,
-        stores: props.localQuery ? [props.localQuery.storeEndpoint] : [],
+        stores: props.localStore ? [props.localStore] : [],
         remoteStores: members,
         clientTls: { secretName: FederationStack.CLIENT_TLS_SECRET },
       });

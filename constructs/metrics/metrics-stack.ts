@@ -103,6 +103,8 @@ export interface MetricsStackProps {
   readonly targetGenerator?: boolean;
   /** Serve Thanos Query's StoreAPI over mutual TLS (a federation member). @default - plain gRPC inside the cluster */
   readonly queryServerTls?: ThanosGrpcTls;
+  /** The Query Grafana reads (the hub's global query). @default - this stack's Thanos Query */
+  readonly grafanaQuery?: ThanosQuery;
 }
 
 /** The Grafana folders of the Helios dashboards. */
@@ -208,7 +210,7 @@ export class MetricsStack extends Construct {
     this.grafana = new Grafana(this, 'grafana', {
       platform,
       ...sizing.grafana,
-      thanosQuery: this.thanosQuery,
+      thanosQuery: props.grafanaQuery ?? this.thanosQuery,
       alertmanager: this.alertmanager,
       flowStore: props.flowStore,
       database: props.grafanaDatabase,

@@ -88,10 +88,17 @@ export function endpointsFile(stores: readonly StoreEndpoint[], remote: readonly
  * shards and replicas are found without a restart.
  */
 export class ThanosQuery extends Construct {
-  /** The Prometheus-compatible HTTP API, known before the construct exists (the Ruler needs it). */
-  public static readonly URL = `http://thanos-query.${NS}.svc.${CLUSTER_DOMAIN}:${THANOS_HTTP_PORT}`;
-  /** The same API for Thanos's DNS discovery (the Ruler's `--query`). */
+  /** The Prometheus-compatible HTTP API for Thanos's DNS discovery, known before the construct exists (the Ruler's `--query`). */
   public static readonly SRV_ADDRESS = srvAddress('http', 'thanos-query', NS);
+
+  /**
+   * The StoreAPI of the Query named `name` in helios-storage, known before it is built
+   * (the hub's global query reads the hub's own Query, which Grafana's datasource follows).
+   */
+  public static storeEndpointOf(platform: PlatformBase, name = 'thanos-query'): StoreEndpoint {
+    return { address: srvAddress('grpc', name, NS), workload: { name, component: 'query', namespace: NS, podSelector: platform.selectorFor({ name, component: 'query' }) } };
+  }
+
   public readonly workload: WorkloadRef;
   public readonly args: readonly string[];
   /** The StoreAPI of this Query, for a Query that reads it in turn. */
@@ -110,7 +117,7 @@ export class ThanosQuery extends Construct {
     if (props.stores.length + remote.length === 0) throw new Error(`${name}: at least one store endpoint is required`);
     const selector = platform.selectorFor(owner);
     this.workload = { ...owner, namespace: NS, podSelector: selector };
-    this.storeEndpoint = { address: srvAddress('grpc', name, NS), workload: this.workload };
+    this.storeEndpoint = ThanosQuery.storeEndpointOf(platform, name);
     this.url = `http://${name}.${NS}.svc.${CLUSTER_DOMAIN}:${THANOS_HTTP_PORT}`;
     const endpoints = endpointsFile(props.stores, remote, props.clientTls);
 

@@ -204,6 +204,19 @@ describe('the global Thanos Query on the hub', () => {
     });
   });
 
+  it('is what the hub\'s Grafana reads; the hub\'s Ruler keeps its own Query', () => {
+    const datasources = parseYaml(find(hub, 'ConfigMap', 'grafana-provisioning', 'helios-visualization').data['datasources.yaml']).datasources;
+    expect(datasources.find((d: any) => d.uid === 'thanos').url).toBe('http://thanos-query-global.helios-storage.svc.cluster.local:10902');
+    expect(find(hub, 'NetworkPolicy', 'thanos-query-global', 'helios-storage').spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'helios-visualization' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/part-of': 'helios' } } }],
+      ports: [{ port: 10902, protocol: 'TCP' }],
+    });
+    for (const dc of ['fra1', 'ams1']) {
+      const own = parseYaml(find(example.get(dc)!, 'ConfigMap', 'grafana-provisioning', 'helios-visualization').data['datasources.yaml']).datasources;
+      expect(own.find((d: any) => d.uid === 'thanos').url).toBe('http://thanos-query.helios-storage.svc.cluster.local:10902');
+    }
+  });
+
   it('exists on the hub only', () => {
     for (const dc of ['fra1', 'ams1']) expect(all(example.get(dc)!, 'Deployment').map((d) => d.metadata.name)).not.toContain('thanos-query-global');
   });
