@@ -11,3 +11,4 @@ export * from './platform/index.js';
 export * from './metrics/index.js';
 export * from './flows/index.js';
 export * from './automation/index.js';
+export * from './federation/index.js';

@@ -1,13 +1,14 @@
-import { isAnyNetwork } from './config/load.js';
+import { bucketOf, federationServerName, isAnyNetwork } from './config/load.js';
 import type { ClusterConfig } from './config/schema.js';
 import { TIERS } from './config/tiers.js';
 import type { AutomationStackProps } from '../constructs/automation/automation-stack.js';
 import { DEFAULT_RUNBOOK_WEBHOOK_TOKEN, RUNBOOK_WEBHOOK_URL } from '../constructs/automation/runbook-operator.js';
 import { TargetGeneratorMode } from '../constructs/automation/target-generator.js';
+import { FederationStack, StoreApiServiceType, type FederationStackProps } from '../constructs/federation/federation-stack.js';
 import type { FlowStackProps } from '../constructs/flows/flow-stack.js';
 import { hasPeopleReceiver } from '../constructs/metrics/alertmanager.js';
 import { CertIssuerKind, type GrafanaHttps } from '../constructs/metrics/grafana.js';
-import type { MetricsStackProps } from '../constructs/metrics/metrics-stack.js';
+import type { MetricsReplication, MetricsStackProps } from '../constructs/metrics/metrics-stack.js';
 import { StorageTopology } from '../constructs/metrics/object-store.js';
 import type { PlatformBaseProps } from '../constructs/platform/platform-base.js';
 import { SecretStoreKind } from '../constructs/platform/platform-base.js';
@@ -25,6 +26,8 @@ export interface ClusterPlan {
   readonly flows?: Omit<FlowStackProps, 'platform'>;
   /** The AutomationStack's props, when the cluster runs it. */
   readonly automation?: Omit<AutomationStackProps, 'platform'>;
+  /** The FederationStack's props, when the cluster is part of the federation (its own Query comes from the MetricsStack). */
+  readonly federation?: Omit<FederationStackProps, 'platform' | 'localQuery' | 'localStore'>;
 }
 
 /** Something a config allows but should not keep: synth succeeds and says it. */
@@ -74,7 +77,55 @@ export function clusterWarnings(cluster: ClusterConfig): ConfigWarning[] {
   return warnings;
 }
 
-export function planCluster(cluster: ClusterConfig): ClusterPlan {
+/** The FederationStack's props of a federated cluster (the hub or a member), without what the MetricsStack builds. */
+function planFederation(cluster: ClusterConfig, fleet: readonly ClusterConfig[]): Omit<FederationStackProps, 'platform' | 'localQuery' | 'localStore'> | undefined {
+  if (!cluster.stacks.federation) return undefined;
+  const tls = cluster.federation.tls!;
+  const issuer = { name: tls.certManager.issuer, kind: tls.certManager.kind === 'Issuer' ? CertIssuerKind.ISSUER : CertIssuerKind.CLUSTER_ISSUER };
+  const hub = fleet.find((c) => c.stacks.federation && c.role.globalQuery)!;
+  if (cluster === hub) {
+    const members = fleet.filter((c) => c.stacks.federation && c !== hub);
+    return {
+      issuer,
+      globalQuery: {
+        ...TIERS[cluster.tier].thanosQuery,
+        members: members.map((m) => ({
+          name: m.name,
+          address: m.federation.endpoint!.address,
+          serverName: federationServerName(m)!,
+          networks: m.federation.endpoint!.networks,
+        })),
+      },
+    };
+  }
+  return {
+    issuer,
+    member: {
+      serverName: federationServerName(cluster)!,
+      hubNetworks: hub.federation.hubNetworks!,
+      serviceType: cluster.federation.serviceType as StoreApiServiceType,
+    },
+  };
+}
+
+/** multi-dc-minio: the replication group's sites, the group's compactor site reconciling. */
+function planReplication(cluster: ClusterConfig, fleet: readonly ClusterConfig[]): MetricsReplication | undefined {
+  if (cluster.storage.topology !== StorageTopology.MULTI_DC_MINIO) return undefined;
+  const group = fleet.filter((c) => c.stacks.metrics && bucketOf(c) === bucketOf(cluster));
+  return {
+    site: cluster.name,
+    reconciler: cluster.role.compactor,
+    sites: group.map((c) => ({
+      name: c.name,
+      url: c.storage.site!.url,
+      networks: c.storage.site!.networks,
+      rootUser: c.storage.minio.rootUser,
+      rootPassword: c.storage.minio.rootPassword,
+    })),
+  };
+}
+
+export function planCluster(cluster: ClusterConfig, fleet: readonly ClusterConfig[] = [cluster]): ClusterPlan {
   return {
     name: cluster.name,
     platform: {
@@ -91,7 +142,8 @@ export function planCluster(cluster: ClusterConfig): ClusterPlan {
       kubernetesApiNetworks: cluster.kubernetesApiNetworks,
       alertLinks: { runbookBaseUrl: cluster.alerting.runbookBaseUrl, grafanaUrl: cluster.grafana.url },
     },
-    metrics: cluster.stacks.metrics ? planMetrics(cluster) : undefined,
+    metrics: cluster.stacks.metrics ? planMetrics(cluster, fleet) : undefined,
+    federation: planFederation(cluster, fleet),
     flows: cluster.stacks.flows ? planFlows(cluster) : undefined,
     automation: cluster.stacks.automation ? planAutomation(cluster) : undefined,
   };
@@ -123,7 +175,7 @@ function planAutomation(cluster: ClusterConfig): Omit<AutomationStackProps, 'pla
   };
 }
 
-function planMetrics(cluster: ClusterConfig): Omit<MetricsStackProps, 'platform' | 'flowStore'> {
+function planMetrics(cluster: ClusterConfig, fleet: readonly ClusterConfig[]): Omit<MetricsStackProps, 'platform' | 'flowStore'> {
   const tier = TIERS[cluster.tier];
   const { storage, grafana, oidc } = cluster;
   return {
@@ -149,7 +201,11 @@ function planMetrics(cluster: ClusterConfig): Omit<MetricsStackProps, 'platform'
       compactor: cluster.role.compactor,
       minioCredentials: storage.minio,
       tierAfterDays: storage.tierAfterDays,
+      retention: storage.retention,
+      replication: planReplication(cluster, fleet),
     },
+    // A member serves its Thanos Query to the hub over mutual TLS.
+    queryServerTls: cluster.stacks.federation && !cluster.role.globalQuery ? { secretName: FederationStack.SERVER_TLS_SECRET } : undefined,
     alerting: {
       ...cluster.alerting,
       runbooks: cluster.stacks.automation ? { url: RUNBOOK_WEBHOOK_URL, token: DEFAULT_RUNBOOK_WEBHOOK_TOKEN } : undefined,

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { Alertmanager } from './alertmanager.js';
 import { SelfMonitoring } from './self-monitoring.js';
-import { ThanosQuery } from './thanos-query.js';
+import type { ThanosQuery } from './thanos-query.js';
 import { Certificate } from '../../imports/certificate-cert-manager.io.js';
 import { HttpRoute } from '../../imports/httproute-gateway.networking.k8s.io.js';
 import { ReferenceGrant } from '../../imports/referencegrant-gateway.networking.k8s.io.js';
@@ -232,7 +232,7 @@ export class Grafana extends Construct {
           uid: 'thanos',
           type: 'prometheus',
           access: 'proxy',
-          url: ThanosQuery.URL,
+          url: props.thanosQuery.url,
           isDefault: true,
           editable: false,
           jsonData: { prometheusType: 'Thanos', timeInterval: '30s', httpMethod: 'POST' },

@@ -7,8 +7,8 @@ export {
   CertIssuerKind, Grafana, type DashboardModel, type DashboardOptions, type GatewayListener, type GrafanaDatabase,
   type GrafanaHttps, type GrafanaOidc, type GrafanaProps, type GrafanaTls, type IngressController,
 } from './grafana.js';
-export { MetricsStack, type MetricsSizing, type MetricsStackProps, type MetricsStorage } from './metrics-stack.js';
-export { Minio, type MinioCredentials, type MinioProps, type MinioRemoteTier } from './minio.js';
+export { MetricsStack, type MetricsReplication, type MetricsSizing, type MetricsStackProps, type MetricsStorage } from './metrics-stack.js';
+export { Minio, MinioSiteReplication, type MinioCredentials, type MinioProps, type MinioRemoteTier, type MinioSite, type MinioSiteReplicationProps } from './minio.js';
 export { ObjectStore, StorageTopology, type ObjectStoreLocation, type ObjectStoreProps, type S3Bucket } from './object-store.js';
 export { PrometheusShards, type PrometheusShardsProps } from './prometheus.js';
 export { AlertRules, Severity, type AlertRule, type AlertRulesProps, type RecordingRule, type RuleGroup } from './rules.js';
@@ -17,6 +17,6 @@ export { SnmpExporter, type SnmpAuthProtocol, type SnmpCredentials, type SnmpExp
 export { TargetScrape, type ProbingExporter, type TargetScrapeProps } from './target-scrape.js';
 export type { StoreEndpoint } from './thanos.js';
 export { ThanosCompactor, type CompactorRetention, type ThanosCompactorProps } from './thanos-compactor.js';
-export { ThanosQuery, type ThanosQueryProps } from './thanos-query.js';
+export { ThanosQuery, type RemoteStoreEndpoint, type ThanosGrpcTls, type ThanosQueryProps } from './thanos-query.js';
 export { ThanosRuler, type ThanosRulerProps } from './thanos-ruler.js';
 export { ThanosStore, type ThanosStoreProps } from './thanos-store.js';

@@ -5,13 +5,13 @@ import { DeviceAlerts } from './device-alerts.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { Gnmic } from './gnmic.js';
 import { Grafana, type GrafanaDatabase, type GrafanaHttps, type GrafanaOidc } from './grafana.js';
-import { Minio, type MinioCredentials } from './minio.js';
+import { Minio, MinioSiteReplication, type MinioCredentials, type MinioSite } from './minio.js';
 import { ObjectStore, StorageTopology, type S3Bucket, usesMinio } from './object-store.js';
 import { PrometheusShards } from './prometheus.js';
 import { INTERFACE_UTILIZATION_RULES } from './recording-rules.js';
 import { SnmpExporter } from './snmp-exporter.js';
-import { ThanosCompactor } from './thanos-compactor.js';
-import { ThanosQuery } from './thanos-query.js';
+import { ThanosCompactor, type CompactorRetention } from './thanos-compactor.js';
+import { ThanosQuery, type ThanosGrpcTls } from './thanos-query.js';
 import { ThanosRuler } from './thanos-ruler.js';
 import { ThanosStore } from './thanos-store.js';
 import { flowDashboards, networkDashboards } from '../../dashboards/index.js';
@@ -60,6 +60,23 @@ export interface MetricsStorage {
   readonly minioCredentials?: MinioCredentials;
   /** hybrid: objects older than this move to the S3 tier. @default 30 */
   readonly tierAfterDays?: number;
+  /** How long the compactor keeps each resolution. @default - raw 14 days, 5-minute 30 days, 1-hour 90 days */
+  readonly retention?: CompactorRetention;
+  /** multi-dc-minio: the replication group's sites. @default - none (required for multi-dc-minio) */
+  readonly replication?: MetricsReplication;
+}
+
+/** multi-dc-minio: how this cluster's MinIO joins its replication group. */
+export interface MetricsReplication {
+  /** This cluster's site name among `sites`. */
+  readonly site: string;
+  /** Every site of the group, this one included. */
+  readonly sites: readonly MinioSite[];
+  /**
+   * Whether this site holds the bucket and reconciles the replication; the other sites
+   * start empty and receive the bucket, its settings and the users from it.
+   */
+  readonly reconciler: boolean;
 }
 
 export interface MetricsStackProps {
@@ -84,6 +101,10 @@ export interface MetricsStackProps {
   readonly flowStore?: IFlowStore;
   /** Whether the Target Generator fills the target ConfigMaps. @default true */
   readonly targetGenerator?: boolean;
+  /** Serve Thanos Query's StoreAPI over mutual TLS (a federation member). @default - plain gRPC inside the cluster */
+  readonly queryServerTls?: ThanosGrpcTls;
+  /** The Query Grafana reads (the hub's global query). @default - this stack's Thanos Query */
+  readonly grafanaQuery?: ThanosQuery;
 }
 
 /** The Grafana folders of the Helios dashboards. */
@@ -105,6 +126,7 @@ export class MetricsStack extends Construct {
   public readonly deviceAlerts: DeviceAlerts;
   public readonly objectStore: ObjectStore;
   public readonly minio?: Minio;
+  public readonly minioReplication?: MinioSiteReplication;
   public readonly prometheus: PrometheusShards;
   public readonly thanosQuery: ThanosQuery;
   public readonly thanosStore: ThanosStore;
@@ -132,7 +154,12 @@ export class MetricsStack extends Construct {
         bucket: storage.bucket,
         credentials: storage.minioCredentials,
         remoteTier: storage.topology === StorageTopology.HYBRID ? { s3: storage.s3!, transitionAfterDays: storage.tierAfterDays ?? 30 } : undefined,
+        setup: storage.replication?.reconciler ?? true,
       });
+      if (storage.topology === StorageTopology.MULTI_DC_MINIO) {
+        if (!storage.replication) throw new Error('metrics storage: the multi-dc-minio topology needs replication (the sites of the replication group)');
+        this.minioReplication = new MinioSiteReplication(this, 'minio-replication', { platform, minio: this.minio, ...storage.replication });
+      }
       this.objectStore = new ObjectStore(this, 'object-store', {
         platform,
         location: this.minio.location,
@@ -172,17 +199,18 @@ export class MetricsStack extends Construct {
       platform,
       ...sizing.thanosQuery,
       stores: [this.prometheus.storeEndpoint, this.thanosStore.storeEndpoint, this.thanosRuler.storeEndpoint],
+      serverTls: props.queryServerTls,
     });
     this.thanosQuery.allowQueriesFrom(this.thanosRuler.workload);
     this.alertmanager.allowClient(this.thanosRuler.workload);
     if (storage.compactor) {
-      this.thanosCompactor = new ThanosCompactor(this, 'thanos-compactor', { platform, objectStore: this.objectStore, ...sizing.thanosCompactor });
+      this.thanosCompactor = new ThanosCompactor(this, 'thanos-compactor', { platform, objectStore: this.objectStore, ...sizing.thanosCompactor, retention: storage.retention });
     }
 
     this.grafana = new Grafana(this, 'grafana', {
       platform,
       ...sizing.grafana,
-      thanosQuery: this.thanosQuery,
+      thanosQuery: props.grafanaQuery ?? this.thanosQuery,
       alertmanager: this.alertmanager,
       flowStore: props.flowStore,
       database: props.grafanaDatabase,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { endpointPort, type ObjectStoreLocation, type S3Bucket } from './object-store.js';
+import { AlertRules, Severity } from './rules.js';
 import { SelfMonitoring } from './self-monitoring.js';
 import { HeliosNamespace } from '../platform/namespaces.js';
 import { FlowPeer, type WorkloadRef } from '../platform/network.js';
@@ -48,6 +49,13 @@ export interface MinioProps {
   readonly noncurrentVersionExpiryDays?: number;
   /** Move aged objects to S3 (hybrid topology). @default - every object stays in MinIO */
   readonly remoteTier?: MinioRemoteTier;
+  /**
+   * Whether this MinIO's setup Job creates and configures the bucket and the Thanos
+   * user. A site that joins a site replication must be empty: it receives the bucket,
+   * its versioning and lifecycle and the users from the group's first site.
+   * @default true
+   */
+  readonly setup?: boolean;
 }
 
 const OWNER: ComponentIdentity = { name: 'minio', component: 'storage' };
@@ -215,7 +223,7 @@ export class Minio extends Construct {
       endpoints: [{ portName: 's3', port: PORT, job: 'minio', path: '/minio/v2/metrics/cluster' }],
     });
 
-    this.setupJob(props, expiry);
+    if (props.setup ?? true) this.setupJob(props, expiry);
     if (props.remoteTier) {
       platform.network.allow({
         description: 'MinIO moves aged objects to its S3 tier',
@@ -332,5 +340,218 @@ function setupScript(bucket: string, tier?: MinioRemoteTier): string {
     'fi',
     `echo "bucket ${bucket} is versioned, has its lifecycle and a Thanos user"`,
   );
+  return `${lines.join('\n')}\n`;
+}
+
+/** A MinIO site of a replication group, as the other sites reach it. */
+export interface MinioSite {
+  /** The site's name in the replication (the cluster's name). */
+  readonly name: string;
+  /** The S3 API as the other sites reach it (`https://minio.fra1.example.net`). */
+  readonly url: string;
+  /** Where that address is, and where the site's replication traffic comes from. */
+  readonly networks: readonly string[];
+  readonly rootUser: SecretReference;
+  readonly rootPassword: SecretReference;
+}
+
+export interface MinioSiteReplicationProps {
+  readonly platform: PlatformBase;
+  /** This cluster's MinIO, one of the sites. */
+  readonly minio: Minio;
+  /** This site's name among `sites`. */
+  readonly site: string;
+  /** Every site of the group, this one included; at least two. */
+  readonly sites: readonly MinioSite[];
+  /**
+   * Whether this site runs the Job that makes the replication match `sites`: the
+   * site that holds the bucket (the group's compactor site).
+   */
+  readonly reconciler: boolean;
+  /** The Service type other sites reach this MinIO through. @default LoadBalancer */
+  readonly serviceType?: string;
+}
+
+const REPLICATION: ComponentIdentity = { name: 'minio-site-replication', component: 'storage' };
+
+/** The MinIO alerts on site replication, as `AlertRules` groups take them. */
+export const MINIO_REPLICATION_ALERTS = [
+  {
+    alert: 'MinioSiteReplicationLinkDown',
+    expr: 'max by (job, namespace, endpoint) (minio_cluster_replication_link_online) == 0',
+    forDuration: '10m',
+    severity: Severity.CRITICAL,
+    summary: 'MinIO cannot reach the replication site {{ $labels.endpoint }}',
+    description: 'The site replication link to {{ $labels.endpoint }} has been offline for 10 minutes. Blocks written here are not'
+      + ' copied there, so the group\'s one compactor no longer sees this site\'s newest blocks, and the other site reads'
+      + ' stale data. Check the other site\'s MinIO, the network path and its URL in helios.yaml (storage.site.url).',
+  },
+  {
+    alert: 'MinioSiteReplicationFailing',
+    expr: 'sum by (job, namespace) (minio_cluster_replication_last_minute_failed_count) > 0'
+      + ' or sum by (job, namespace) (minio_cluster_replication_recent_backlog_count) > 1000',
+    forDuration: '15m',
+    severity: Severity.WARNING,
+    summary: 'MinIO site replication is failing or lagging behind',
+    description: 'For 15 minutes objects have failed to replicate every minute, or more than 1000 objects wait in the replication'
+      + ' backlog. The sites drift apart: the compactor covers only what reached its site. Check `mc admin replicate status`'
+      + ' on the site, the replication Job\'s log and the credentials of every site in the secret store.',
+  },
+] as const;
+
+/**
+ * MinIO site replication (multi-dc-minio): every site of a replication group holds the
+ * same buckets, objects, versions, lifecycle and users, so the Thanos bucket is one
+ * logical bucket and one compactor covers every site's data. Each site exposes its
+ * S3 API to the other sites' networks only; the reconciling site runs a Job that
+ * makes the replication match the member list: it adds missing sites and removes
+ * departed ones, and does nothing when they match, so it may run again at any time.
+ */
+export class MinioSiteReplication extends Construct {
+  public readonly job?: k8s.KubeJob;
+
+  public constructor(scope: Construct, id: string, props: MinioSiteReplicationProps) {
+    super(scope, id);
+    const { platform, minio } = props;
+    const names = props.sites.map((s) => s.name);
+    if (props.sites.length < 2) throw new Error(`minio site replication: ${names.join(', ') || 'no site'} — at least two sites are needed`);
+    if (new Set(names).size !== names.length) throw new Error(`minio site replication: site names repeat (${names.join(', ')})`);
+    if (!names.includes(props.site)) throw new Error(`minio site replication: this site "${props.site}" is not among the sites ${names.join(', ')}`);
+    const others = props.sites.filter((s) => s.name !== props.site);
+    const otherNetworks = [...new Set(others.flatMap((s) => s.networks))].sort();
+
+    const serviceType = props.serviceType ?? 'LoadBalancer';
+    new k8s.KubeService(this, 'service', {
+      metadata: platform.metadataFor(OWNER, NS, 'minio-site'),
+      spec: {
+        type: serviceType,
+        selector: minio.workload.podSelector,
+        // Keep the other sites' source addresses, which the NetworkPolicy admits.
+        externalTrafficPolicy: serviceType === 'ClusterIP' ? undefined : 'Local',
+        loadBalancerSourceRanges: serviceType === 'LoadBalancer' ? otherNetworks : undefined,
+        ports: [{ name: 's3', port: PORT, targetPort: k8s.IntOrString.fromNumber(PORT) }],
+      },
+    });
+    const sitePorts = [...new Set(others.map((s) => urlPort(s.url)))].sort((a, b) => a - b).map((port) => ({ port }));
+    platform.network.allow({
+      description: 'the other MinIO sites replicate into this one',
+      from: FlowPeer.networks('minio-sites', otherNetworks),
+      to: FlowPeer.workload(minio.workload),
+      ports: [{ port: PORT }],
+    });
+    platform.network.allow({
+      description: 'MinIO replicates to the other sites',
+      from: FlowPeer.workload(minio.workload),
+      to: FlowPeer.networks('minio-sites', otherNetworks),
+      ports: sitePorts,
+    });
+    new AlertRules(this, 'alerts', {
+      platform,
+      owner: REPLICATION,
+      namespace: NS,
+      groups: [{ name: 'minio-site-replication', alerts: [...MINIO_REPLICATION_ALERTS] }],
+    });
+    if (props.reconciler) this.job = this.reconcileJob(props, others, sitePorts);
+  }
+
+  private reconcileJob(props: MinioSiteReplicationProps, others: readonly MinioSite[], sitePorts: Array<{ port: number }>): k8s.KubeJob {
+    const { platform, minio } = props;
+    const local: MinioSite = { ...props.sites.find((s) => s.name === props.site)!, url: `http://${minio.endpoint}` };
+    // The reconciling site first: it holds the bucket the others receive.
+    const sites = [local, ...[...others].sort((a, b) => a.name.localeCompare(b.name))];
+    const data: Record<string, SecretReference> = {};
+    sites.forEach((s, i) => { data[`site${i}User`] = s.rootUser; data[`site${i}Password`] = s.rootPassword; });
+    platform.addExternalSecret(this, 'secret', { namespace: NS, secretName: 'minio-site-replication', owner: REPLICATION, data });
+    const script = siteReplicationScript(minio.bucket, sites);
+    new k8s.KubeConfigMap(this, 'config', { metadata: platform.metadataFor(REPLICATION, NS), data: { 'replicate.sh': script } });
+    const image = platform.image('minio-client');
+    // A new member list is a new Job (a Job's pod template cannot change in place).
+    const digest = createHash('sha256').update(JSON.stringify({ script, image, data })).digest('hex').slice(0, 8);
+    const env = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: 'minio-site-replication', key } } });
+    const selector = platform.selectorFor(REPLICATION);
+    const job = new k8s.KubeJob(this, 'job', {
+      metadata: platform.metadataFor(REPLICATION, NS, `minio-site-replication-${digest}`),
+      spec: {
+        backoffLimit: 10,
+        activeDeadlineSeconds: 3600,
+        template: {
+          metadata: { labels: platform.labelsFor(REPLICATION) },
+          spec: {
+            restartPolicy: 'OnFailure',
+            securityContext: securePodSecurityContext(),
+            automountServiceAccountToken: false,
+            containers: [secureJobContainer({
+              name: 'replicate',
+              image,
+              command: ['/bin/sh', '/config/replicate.sh'],
+              env: [
+                { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
+                ...sites.flatMap((_, i) => [env(`SITE${i}_USER`, `site${i}User`), env(`SITE${i}_PASSWORD`, `site${i}Password`)]),
+              ],
+              resources: { cpuRequestMilli: 10, cpuLimitMilli: 200, memoryRequestMiB: 32, memoryLimitMiB: 128 },
+              volumeMounts: [{ name: 'config', mountPath: '/config', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+            })],
+            volumes: [{ name: 'config', configMap: { name: 'minio-site-replication' } }, { name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    const workload: WorkloadRef = { ...REPLICATION, namespace: NS, podSelector: selector };
+    platform.network.allow({
+      description: 'the site replication Job configures the local MinIO',
+      from: FlowPeer.workload(workload),
+      to: FlowPeer.workload(minio.workload),
+      ports: [{ port: PORT }],
+    });
+    platform.network.allow({
+      description: 'the site replication Job reads the other sites\' replication state',
+      from: FlowPeer.workload(workload),
+      to: FlowPeer.networks('minio-sites', [...new Set(others.flatMap((s) => s.networks))].sort()),
+      ports: sitePorts,
+    });
+    return job;
+  }
+}
+
+/** The port of an http(s) URL. */
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/**
+ * The reconciliation: sites in the replication that are no longer members are removed,
+ * missing members are added (`mc admin replicate add` with every member joins the new
+ * ones to the existing group), and nothing changes when the two lists match.
+ */
+export function siteReplicationScript(bucket: string, sites: readonly Pick<MinioSite, 'name' | 'url'>[]): string {
+  const [first] = sites;
+  const lines = [
+    'set -eu',
+    ...sites.flatMap((s, i) => [
+      `until mc alias set ${s.name} "${s.url}" "$SITE${i}_USER" "$SITE${i}_PASSWORD" >/dev/null 2>&1; do`,
+      `  echo "waiting for the MinIO site ${s.name} at ${s.url}"; sleep 10`,
+      'done',
+    ]),
+    // The first site's setup Job creates the bucket; the others must stay empty until they join.
+    `until mc stat ${first.name}/${bucket} >/dev/null 2>&1; do echo "waiting for the bucket ${bucket} on ${first.name}"; sleep 10; done`,
+    `want="${sites.map((s) => s.name).join(' ')}"`,
+    `have=$(mc admin replicate info ${first.name} --json | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | sort -u | tr '\\n' ' ')`,
+    'echo "members: $want; replicating now: ${have:-none}"',
+    'for site in $have; do',
+    '  case " $want " in *" $site "*) ;; *)',
+    `    echo "removing $site, no longer a member"; mc admin replicate rm ${first.name} "$site" --force ;;`,
+    '  esac',
+    'done',
+    'missing=""',
+    'for site in $want; do case " $have " in *" $site "*) ;; *) missing="$missing $site" ;; esac; done',
+    'if [ -n "$missing" ]; then',
+    '  echo "adding:$missing"',
+    '  # shellcheck disable=SC2086',
+    '  mc admin replicate add $want',
+    'fi',
+    `mc admin replicate info ${first.name}`,
+    `mc admin replicate status ${first.name}`,
+  ];
   return `${lines.join('\n')}\n`;
 }

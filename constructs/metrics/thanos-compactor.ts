@@ -33,20 +33,32 @@ const OWNER: ComponentIdentity = { name: 'thanos-compactor', component: 'storage
 const NS = HeliosNamespace.STORAGE;
 const DATA_DIR = '/var/thanos/compact';
 
+/** A retention the compactor would refuse: which one, and why. */
+export interface RetentionProblem {
+  readonly field: keyof CompactorRetention;
+  readonly message: string;
+}
+
 /**
- * Checks retentions against what the compactor accepts with downsampling on: raw data
- * must outlive the 40 hours after which 5-minute blocks are made, and 5-minute data the
- * 10 days after which 1-hour blocks are made.
+ * Why retentions are refused by the compactor with downsampling on, or undefined: raw
+ * data must outlive the 40 hours after which 5-minute blocks are made, and 5-minute data
+ * the 10 days after which 1-hour blocks are made; no resolution may outlive a coarser one.
  */
+export function retentionProblem(r: Required<CompactorRetention>): RetentionProblem | undefined {
+  for (const [name, days] of Object.entries(r) as Array<[keyof CompactorRetention, number]>) {
+    if (!Number.isInteger(days) || days < 1) return { field: name, message: `${days} is not a whole number of days, at least 1` };
+  }
+  if (r.rawDays < 2) return { field: 'rawDays', message: `${r.rawDays} is shorter than the 40 hours after which raw data is downsampled; allowed: 2 or more` };
+  if (r.fiveMinuteDays < 10) return { field: 'fiveMinuteDays', message: `${r.fiveMinuteDays} is shorter than the 10 days after which 5-minute data is downsampled to 1 hour; allowed: 10 or more` };
+  if (r.rawDays > r.fiveMinuteDays) return { field: 'rawDays', message: `${r.rawDays} is longer than fiveMinuteDays (${r.fiveMinuteDays}); allowed: at most fiveMinuteDays (retention must not shrink as resolution coarsens)` };
+  if (r.fiveMinuteDays > r.oneHourDays) return { field: 'fiveMinuteDays', message: `${r.fiveMinuteDays} is longer than oneHourDays (${r.oneHourDays}); allowed: at most oneHourDays (retention must not shrink as resolution coarsens)` };
+  return undefined;
+}
+
+/** Throws when the compactor would refuse the retentions (see {@link retentionProblem}). */
 export function checkRetention(r: Required<CompactorRetention>): void {
-  for (const [name, days] of Object.entries(r)) {
-    if (!Number.isInteger(days) || days < 1) throw new Error(`thanos-compactor: retention.${name} ${days} must be a whole number of days, at least 1`);
-  }
-  if (r.rawDays < 2) throw new Error(`thanos-compactor: retention.rawDays ${r.rawDays} is shorter than the 40 hours after which raw data is downsampled; use 2 or more`);
-  if (r.fiveMinuteDays < 10) throw new Error(`thanos-compactor: retention.fiveMinuteDays ${r.fiveMinuteDays} is shorter than the 10 days after which 5-minute data is downsampled to 1 hour; use 10 or more`);
-  if (r.rawDays > r.fiveMinuteDays || r.fiveMinuteDays > r.oneHourDays) {
-    throw new Error(`thanos-compactor: retention must not shrink as resolution coarsens (raw ${r.rawDays} ≤ 5m ${r.fiveMinuteDays} ≤ 1h ${r.oneHourDays} days)`);
-  }
+  const problem = retentionProblem(r);
+  if (problem) throw new Error(`thanos-compactor: retention.${problem.field} ${problem.message}`);
 }
 
 /**

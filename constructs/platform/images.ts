@@ -11,7 +11,8 @@ export const IMAGE_CATALOG = {
   'prometheus': { repository: 'quay.io/prometheus/prometheus', tag: 'v3.5.0' },
   'alertmanager': { repository: 'quay.io/prometheus/alertmanager', tag: 'v0.28.1' },
   'pushgateway': { repository: 'quay.io/prometheus/pushgateway', tag: 'v1.11.1' },
-  'thanos': { repository: 'quay.io/thanos/thanos', tag: 'v0.40.1' },
+  // v0.42+: the global query's per-endpoint TLS settings (server name, client certificate) per member.
+  'thanos': { repository: 'quay.io/thanos/thanos', tag: 'v0.42.4' },
   'minio': { repository: 'quay.io/minio/minio', tag: 'RELEASE.2025-04-22T22-12-26Z' },
   'minio-client': { repository: 'quay.io/minio/mc', tag: 'RELEASE.2025-04-16T18-13-26Z' },
   'grafana': { repository: 'docker.io/grafana/grafana', tag: '12.1.1' },

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { redactUrls } from './rules.js';
-import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT } from './schema.js';
+import { ClusterConfig, ClusterSchema, DEFAULTABLE_KEYS, HeliosConfigSchema, SECRET_REF_HINT, type GitOpsConfig } from './schema.js';
+import { ARGOCD_FOLDER } from '../../constructs/federation/argocd.js';
 import { netboxNamespace } from '../../constructs/flows/flow-enricher.js';
+import { retentionProblem } from '../../constructs/metrics/thanos-compactor.js';
 
 /** A config that cannot be synthesized; every problem names the file, the path, the value and what is allowed. */
 export class ConfigError extends Error {
@@ -17,6 +19,8 @@ export interface HeliosConfig {
   /** Where the config came from: a path, or "(embedded default)". */
   readonly source: string;
   readonly clusters: readonly ClusterConfig[];
+  /** Argo CD's AppProject and ApplicationSet for the fleet. @default - none */
+  readonly gitops?: GitOpsConfig;
 }
 
 type Path = ReadonlyArray<string | number>;
@@ -226,13 +230,18 @@ export function parseConfig(text: string, file: string): HeliosConfig {
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   checkFleet(clusters, report, () => problems.length > 0);
+  checkFederation(clusters, report);
+  if (top.data.gitops) {
+    const argo = clusters.findIndex((c) => c.name === ARGOCD_FOLDER);
+    if (argo >= 0) report(['clusters', argo, 'name'], `"${ARGOCD_FOLDER}" is the folder the Argo CD objects are written to (gitops is set); name the cluster otherwise`);
+  }
   // Blame the defaults when the cluster does not set the value itself, as for schema problems.
   checkNetworks(clusters, (i, inner, message) => {
     const fromDefaults = valueAt(top.data.clusters[i], inner.slice(0, 1)) === undefined && valueAt(defaults, inner.slice(0, 1)) !== undefined;
     report(fromDefaults ? ['defaults', ...inner] : ['clusters', i, ...inner], fromDefaults ? `${message} (inherited by clusters[${i}])` : message);
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { source: file, clusters };
+  return { source: file, clusters, gitops: top.data.gitops };
 }
 
 /** Where a cluster's Thanos blocks live; clusters with the same bucket share one compactor. */
@@ -242,9 +251,84 @@ export function bucketOf(c: ClusterConfig): string {
     case 'hybrid':
       return `minio://${c.name}/${c.storage.bucket}`;
     case 'multi-dc-minio':
-      return `minio-replication-group://${c.storage.replicationGroup}/${c.storage.bucket}`;
+      return `minio-replication-group://${replicationGroupOf(c)}/${c.storage.bucket}`;
     case 'cloud-s3':
       return `s3://${c.storage.s3!.endpoint}/${c.storage.s3!.bucket}`;
+  }
+}
+
+/** The replication group of a multi-dc-minio cluster. */
+export function replicationGroupOf(c: ClusterConfig): string {
+  return c.storage.replicationGroup ?? 'default';
+}
+
+/** The TLS server name the hub verifies a member by: the configured one, or the endpoint's DNS host. */
+export function federationServerName(c: ClusterConfig): string | undefined {
+  const endpoint = c.federation.endpoint;
+  if (!endpoint) return undefined;
+  if (endpoint.serverName) return endpoint.serverName;
+  const host = endpoint.address.replace(/:\d+$/, '');
+  return /^[a-z0-9.-]+$/i.test(host) && !/^[0-9.]+$/.test(host) && host.includes('.') ? host.toLowerCase() : undefined;
+}
+
+/**
+ * The federation, in config terms: exactly one hub, and every member reachable by it
+ * (an endpoint, a server name its certificate can carry, a network it is in), every
+ * member admitting the hub's networks, one certificate issuer for the fleet.
+ */
+function checkFederation(clusters: ClusterConfig[], report: (path: Path, message: string) => void): void {
+  const federated = clusters.flatMap((c, i) => (c.stacks.federation ? [i] : []));
+  clusters.forEach((c, i) => {
+    if (!c.stacks.federation && (c.federation.endpoint || c.federation.hubNetworks)) {
+      report(['clusters', i, 'federation', c.federation.endpoint ? 'endpoint' : 'hubNetworks'], 'is set, but stacks.federation is false, so nothing would use it; set stacks.federation: true or remove it');
+    }
+  });
+  if (federated.length === 0) return;
+  const hubs = federated.filter((i) => clusters[i].role.globalQuery);
+  // Two hubs are already refused; which cluster's settings are meant is not known yet.
+  if (hubs.length > 1) return;
+  const names = federated.map((i) => clusters[i].name).join(', ');
+  if (hubs.length === 0) {
+    report(['clusters', federated[0], 'role', 'globalQuery'], `is false on every cluster, but stacks.federation is on for ${names}; allowed: exactly one cluster with role.globalQuery: true (the hub)`);
+  }
+  if (hubs.length === 1 && federated.length === 1) {
+    report(['clusters', hubs[0], 'stacks', 'federation'], `true, but ${clusters[hubs[0]].name} is the only cluster in the federation; allowed: the hub and at least one member (stacks.federation: true with federation.endpoint)`);
+  }
+  const issuers = new Map<string, number>();
+  for (const i of federated) {
+    const c = clusters[i];
+    const at = (...path: Array<string | number>) => ['clusters', i, ...path];
+    if (!c.federation.tls) {
+      report(at('federation', 'tls'), 'is required with stacks.federation: the hub and the members authenticate one another with certificates; allowed: certManager { issuer, kind } (the same issuer on every cluster)');
+    } else {
+      const issuer = `${c.federation.tls.certManager.kind}/${c.federation.tls.certManager.issuer}`;
+      if (issuers.size > 0 && !issuers.has(issuer)) {
+        const [other, j] = [...issuers.entries()][0];
+        report(at('federation', 'tls', 'certManager'), `"${issuer}" differs from clusters[${j}] (${clusters[j].name}), which uses "${other}"; every federated cluster needs the same issuer (one CA the hub and members trust)`);
+      }
+      issuers.set(issuer, issuers.get(issuer) ?? i);
+    }
+    if (c.role.globalQuery) {
+      if (!c.federation.hubNetworks) report(at('federation', 'hubNetworks'), 'is required on the hub (role.globalQuery: true): the network(s) its connections to the members come from, the only sources the members admit');
+      if (c.federation.endpoint) report(at('federation', 'endpoint'), 'is set on the hub, which serves no member; remove it (the hub reads its own Thanos Query inside the cluster)');
+      continue;
+    }
+    if (!c.stacks.metrics) {
+      report(at('stacks', 'federation'), 'true needs stacks.metrics: true on a member: the hub reads the member\'s Thanos Query, which is part of the metrics stack');
+      continue;
+    }
+    if (!c.federation.endpoint) {
+      report(at('federation', 'endpoint'), `is required: ${c.name} is a member of the federation and the hub reaches its StoreAPI there; allowed: { address: host:port, serverName, networks }`);
+    } else if (!federationServerName(c)) {
+      report(at('federation', 'endpoint', 'serverName'), `is required: the address "${c.federation.endpoint.address}" has no DNS name a certificate can carry; allowed: a DNS name such as thanos.${c.name}.example.net`);
+    }
+  }
+  const seen = new Map<string, number>();
+  for (const i of federated) {
+    const address = clusters[i].federation.endpoint?.address;
+    if (!address) continue;
+    if (seen.has(address)) report(['clusters', i, 'federation', 'endpoint', 'address'], `"${address}" is already the endpoint of clusters[${seen.get(address)}] (${clusters[seen.get(address)!].name}); each member needs its own`);
+    seen.set(address, i);
   }
 }
 
@@ -288,6 +372,20 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
     if (c.oidc && ![c.oidc.groups.viewer, c.oidc.groups.engineer, c.oidc.groups.admin].some((g) => g.length > 0)) {
       report(['clusters', i, 'oidc', 'groups'], 'names no group for any role, so nobody could sign in to Grafana; list at least one group under viewer, engineer or admin');
     }
+    if (c.storage.replicationGroup !== undefined && c.storage.topology !== 'multi-dc-minio') {
+      report(['clusters', i, 'storage', 'replicationGroup'], `"${c.storage.replicationGroup}" is set, but topology is ${c.storage.topology}; a replication group joins multi-dc-minio clusters only: set topology: multi-dc-minio or remove replicationGroup`);
+    }
+    if (c.storage.site && c.storage.topology !== 'multi-dc-minio') {
+      report(['clusters', i, 'storage', 'site'], `is set, but topology is ${c.storage.topology}; only multi-dc-minio sites replicate: set topology: multi-dc-minio or remove site`);
+    }
+    if (c.storage.site && new URL(c.storage.site.url).pathname !== '/') {
+      report(['clusters', i, 'storage', 'site', 'url'], `"${c.storage.site.url}" has a path; allowed: http(s)://<host>[:port], the S3 API's root`);
+    }
+    if (c.storage.topology === 'multi-dc-minio' && c.stacks.metrics && !c.storage.site) {
+      report(['clusters', i, 'storage', 'site'], 'is required for topology multi-dc-minio: { url, networks }, where the other sites of the replication group reach this cluster\'s MinIO');
+    }
+    const retention = retentionProblem(c.storage.retention);
+    if (retention) report(['clusters', i, 'storage', 'retention', retention.field], retention.message);
     if (c.role.globalQuery && !c.stacks.federation) {
       report(['clusters', i, 'role', 'globalQuery'], 'true needs stacks.federation: true (the global query is part of the FederationStack)');
     }
@@ -312,7 +410,7 @@ function checkFleet(clusters: ClusterConfig[], report: (path: Path, message: str
     const names = members.map((i) => clusters[i].name).join(', ');
     const topology = clusters[members[0]].storage.topology;
     if (topology === 'multi-dc-minio' && members.length < 2) {
-      report(['clusters', members[0], 'storage', 'replicationGroup'], `"${clusters[members[0]].storage.replicationGroup}" has only one cluster (${names}); multi-dc-minio replicates between at least two`);
+      report(['clusters', members[0], 'storage', 'replicationGroup'], `"${replicationGroupOf(clusters[members[0]])}" has only one cluster (${names}); multi-dc-minio replicates between at least two`);
     }
     const explicit = members.filter((i) => clusters[i].role.compactor === true);
     if (explicit.length > 1) {

@@ -75,8 +75,21 @@ const Storage = z.strictObject({
   topology: z.enum(STORAGE_TOPOLOGIES),
   /** The bucket Thanos writes to. */
   bucket: BucketName.default('helios-metrics'),
-  /** multi-dc-minio: the clusters whose MinIO sites replicate one another. */
-  replicationGroup: DnsLabel.default('default'),
+  /** multi-dc-minio: the clusters whose MinIO sites replicate one another. @default "default" */
+  replicationGroup: DnsLabel.optional(),
+  /** multi-dc-minio: where the other sites and the replication Job reach this cluster's MinIO. */
+  site: z.strictObject({
+    /** The S3 API of this site's MinIO as the other sites reach it. */
+    url: Url,
+    /** Where that address is, and where this site's replication traffic leaves from. */
+    networks: z.array(Cidr).min(1, { error: 'must list the network(s) the site\'s MinIO is reached at' }),
+  }).optional(),
+  /** How long the compactor keeps each resolution in the bucket. */
+  retention: z.strictObject({
+    rawDays: z.number().int().min(1).default(14),
+    fiveMinuteDays: z.number().int().min(1).default(30),
+    oneHourDays: z.number().int().min(1).default(90),
+  }).default({ rawDays: 14, fiveMinuteDays: 30, oneHourDays: 90 }),
   /** cloud-s3 and hybrid: the S3 endpoint and credentials. */
   s3: z.strictObject({
     /** host[:port] of the S3 API, as Thanos's objstore takes it: no scheme (always HTTPS). */
@@ -102,6 +115,32 @@ const Role = z.strictObject({
   globalQuery: z.boolean().default(false),
   /** This cluster runs the only Thanos Compactor of its bucket. @default - decided per bucket */
   compactor: z.boolean().optional(),
+});
+
+/** A host name a TLS certificate names (SNI and verification); no IP address, no port. */
+const TlsServerName = z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
+  error: 'is not a TLS server name: use a fully qualified DNS name in lowercase, such as thanos.fra1.example.net',
+});
+
+/** The FederationStack's settings: how the hub and the members reach one another. */
+const Federation = z.strictObject({
+  /** Members: where the hub's global query reaches this cluster's Thanos Query (gRPC StoreAPI over TLS). */
+  endpoint: z.strictObject({
+    /** host:port the hub dials: the address of the Service below, as the hub sees it. */
+    address: ruled((v) => hostPortProblem(v, true)),
+    /** The name the member's certificate carries and the hub verifies. @default - the address's host, when it is a DNS name */
+    serverName: TlsServerName.optional(),
+    /** Where the address is: the hub's global query may connect only there. */
+    networks: z.array(Cidr).min(1, { error: 'must list the network(s) the endpoint address is in' }),
+  }).optional(),
+  /** Members: the type of the Service that exposes the StoreAPI to the hub. */
+  serviceType: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
+  /** The hub: where its global query's connections come from; each member admits only these. */
+  hubNetworks: z.array(Cidr).min(1, { error: 'must list the network(s) the hub connects from' }).optional(),
+  /** The cert-manager issuer that signs every cluster's federation certificate: one CA for the fleet. */
+  tls: z.strictObject({
+    certManager: z.strictObject({ issuer: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'is not an issuer name' }), kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer') }),
+  }).optional(),
 });
 
 const Images = z.strictObject({
@@ -291,6 +330,7 @@ const clusterSettings = {
   }),
   automation: Automation.default(() => ({ targetGenerator: targetGeneratorDefaults(), sampleRunbooks: false, runbookApprovers: [] })),
   stacks: Stacks.default({ metrics: true, flows: true, automation: true, federation: false }),
+  federation: Federation.default({ serviceType: 'LoadBalancer' }),
 };
 
 export const ClusterSchema = z.strictObject({
@@ -300,15 +340,31 @@ export const ClusterSchema = z.strictObject({
   ...clusterSettings,
 });
 
+/** Argo CD: one AppProject and one ApplicationSet for the fleet, written to dist/argocd/. */
+const GitOps = z.strictObject({
+  /** The Git repository that holds the committed output. */
+  repoUrl: Url,
+  /** The branch, tag or commit Argo CD follows. */
+  revision: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, { error: 'is not a Git revision: use a branch, tag or commit' }).default('HEAD'),
+  /** Where the output (the folder synth writes) is inside the repository. */
+  path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'is not a repository path: use a relative path such as dist or deploy/helios, no leading or trailing "/"' }).default('dist'),
+  /** The namespace Argo CD runs in. */
+  namespace: DnsLabel.default('argocd'),
+  /** Sync each Application automatically, pruning what the output no longer holds. */
+  automatedSync: z.boolean().default(false),
+});
+
 export const HeliosConfigSchema = z.strictObject({
   /** Settings merged under every cluster's own (objects merge key by key; lists are replaced). */
   defaults: z.record(z.string(), z.unknown()).optional(),
+  gitops: GitOps.optional(),
   clusters: z.array(z.unknown()).min(1, { error: 'must list at least one cluster' }),
 });
 
 export type ClusterInput = z.input<typeof ClusterSchema>;
 export type ClusterConfig = z.output<typeof ClusterSchema> & { readonly role: { readonly globalQuery: boolean; readonly compactor: boolean } };
 export type SecretRefConfig = z.output<typeof SecretRef>;
+export type GitOpsConfig = z.output<typeof GitOps>;
 
 /** Keys allowed under `defaults:`: every cluster setting but the cluster's identity. */
 export const DEFAULTABLE_KEYS = Object.keys(clusterSettings).concat('region');

@@ -144,7 +144,7 @@ describe('fleet rules', () => {
   });
 
   it('wants exactly one compactor per shared bucket', () => {
-    const eu = '{ topology: multi-dc-minio, replicationGroup: eu }';
+    const eu = '{ topology: multi-dc-minio, replicationGroup: eu, site: { url: "https://minio.example.net", networks: [192.0.2.0/28] } }';
     const none = `clusters:\n${cluster('', 'a', eu)}${cluster('', 'b', eu)}`;
     expect(problemsOf(none)).toEqual([
       expect.stringContaining('clusters[0].role.compactor: minio-replication-group://eu/helios-metrics is written by a, b but compacted by none of them; set role.compactor: true on exactly one'),

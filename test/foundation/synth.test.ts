@@ -108,7 +108,8 @@ describe('committed output', () => {
   it.each(EXAMPLES)('examples/%s/dist/ is what its helios.yaml synthesizes', (example) => {
     const config = loadConfigFile(join(REPO_ROOT, 'examples', example, 'helios.yaml'));
     const fresh = synthesize(config).rendered;
-    expect(new Set([...fresh.keys()].map((p) => p.split('/')[0]))).toEqual(new Set(config.clusters.map((c) => c.name)));
+    // One folder per cluster, and the fleet's Argo CD objects when gitops is set.
+    expect(new Set([...fresh.keys()].map((p) => p.split('/')[0]))).toEqual(new Set([...config.clusters.map((c) => c.name), ...(config.gitops ? ['argocd'] : [])]));
     expectSameTree(readTree(join(REPO_ROOT, 'examples', example, 'dist')), fresh, `examples/${example}/dist/`);
   });
 

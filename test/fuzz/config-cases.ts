@@ -36,13 +36,14 @@ const WEIRD_STRINGS = [
   `https://admin:${PLANTED_PASSWORD}@netbox.example.net`, `https://:${PLANTED_PASSWORD}@h.example.net/x`, 'ftp://example.net',
   'http://', 'https://[::1]:8443/path', 'https://netbox.example.net:0', 'http://[fe80::1%25eth0]/', 'not a url', 'smtp.example.net', 'smtp.example.net:25', 'a@b.example', 'ClusterSecretStore',
   'SecretStore', 'single-dc-minio', 'multi-dc-minio', 'cloud-s3', 'hybrid', 'small', 'xl', 'webhook', 'cronjob', 'site=ams1&status=active',
-  'limit=5', '#noc', 'true', 'null', '0x1F', '1e309', 'NaN',
+  'limit=5', '#noc', 'true', 'null', '0x1F', '1e309', 'NaN', 'thanos.dc1.example.net:10901', 'LoadBalancer', 'argocd',
 ];
 
 const KNOWN_KEYS = [
   'name', 'datacenter', 'region', 'tier', 'storage', 'role', 'managementNetworks', 'kubernetesApiNetworks', 'images', 'secretStore', 'netbox',
   'alerting', 'oidc', 'grafana', 'flows', 'automation', 'stacks', 'topology', 'bucket', 's3', 'endpoint', 'vault', 'server', 'kind', 'url',
   'networks', 'schedule', 'targetGenerator', 'mode', 'geoipStorageClass', 'replicationGroup', 'compactor', 'globalQuery', 'federation',
+  'site', 'hubNetworks', 'serverName', 'address', 'serviceType', 'tls', 'certManager', 'issuer', 'retention', 'rawDays', 'gitops', 'repoUrl', 'automatedSync',
   'tierAfterDays', 'database', 'email', 'smarthost', 'username', 'slack', 'pagerduty', 'tags', 'registry', 'defaults', 'clusters', 'key', 'property',
   '__proto__', 'constructor', 'toString',
 ];
@@ -243,32 +244,34 @@ export class SynthBudget {
 
   public constructor(private remaining: number, private readonly validate?: (files: SynthOutput['files']) => string[]) {}
 
-  /** Synthesizes the clusters not seen before, as long as the budget lasts; returns how many it did. */
+  /**
+   * Synthesizes a config that holds clusters not seen before, as long as the budget lasts
+   * (one unit a new cluster); returns how many new clusters it counted. The whole fleet is
+   * synthesized: a cluster's output depends on the others (the federation's members, a
+   * replication group's sites, who compacts a shared bucket).
+   */
   public synthesizeNew(config: HeliosConfig, text: string): number {
-    let done = 0;
-    for (const cluster of config.clusters) {
-      const key = JSON.stringify(cluster);
-      if (this.seen.has(key) || this.remaining <= 0) continue;
-      this.seen.add(key);
-      this.remaining--;
-      let output: SynthOutput;
-      try {
-        output = synthesize({ source: config.source, clusters: [cluster] });
-      } catch (e) {
-        throw new Error(`the config passed the checks but synthesize threw ${(e as Error)?.stack ?? e}\n--- config ---\n${text}`);
-      }
-      const findings = checkPolicy(output.files);
-      if (findings.length > 0) throw new Error(`the config passed the checks but its output breaks policy:\n${findings.map(formatFinding).join('\n')}\n--- config ---\n${text}`);
-      const problems = this.validate?.(output.files) ?? [];
-      if (problems.length > 0) throw new Error(`the config passed the checks but its output breaks the API schemas:\n${problems.join('\n')}\n--- config ---\n${text}`);
-      for (const [path, body] of output.rendered) {
-        if (body.includes(PLANTED_PASSWORD)) throw new Error(`${path} holds a password from a URL\n--- config ---\n${text}`);
-      }
-      this.synthesized++;
-      this.objects += output.files.reduce((n, f) => n + f.objects.length, 0);
-      done++;
+    const fresh = config.clusters.filter((cluster) => !this.seen.has(JSON.stringify(cluster)));
+    if (fresh.length === 0 || this.remaining <= 0) return 0;
+    for (const cluster of fresh) this.seen.add(JSON.stringify(cluster));
+    const counted = Math.min(fresh.length, this.remaining);
+    this.remaining -= counted;
+    let output: SynthOutput;
+    try {
+      output = synthesize(config);
+    } catch (e) {
+      throw new Error(`the config passed the checks but synthesize threw ${(e as Error)?.stack ?? e}\n--- config ---\n${text}`);
     }
-    return done;
+    const findings = checkPolicy(output.files);
+    if (findings.length > 0) throw new Error(`the config passed the checks but its output breaks policy:\n${findings.map(formatFinding).join('\n')}\n--- config ---\n${text}`);
+    const problems = this.validate?.(output.files) ?? [];
+    if (problems.length > 0) throw new Error(`the config passed the checks but its output breaks the API schemas:\n${problems.join('\n')}\n--- config ---\n${text}`);
+    for (const [path, body] of output.rendered) {
+      if (body.includes(PLANTED_PASSWORD)) throw new Error(`${path} holds a password from a URL\n--- config ---\n${text}`);
+    }
+    this.synthesized += counted;
+    this.objects += output.files.reduce((n, f) => n + f.objects.length, 0);
+    return counted;
   }
 }
 

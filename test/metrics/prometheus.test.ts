@@ -53,7 +53,7 @@ describe('the Prometheus resource', () => {
   it('runs pinned Prometheus and Thanos sidecar images, restricted, with requests and limits', () => {
     expect(prometheus.spec.image).toBe('quay.io/prometheus/prometheus:v3.5.0');
     expect(prometheus.spec.version).toBe('v3.5.0');
-    expect(prometheus.spec.thanos.image).toBe('quay.io/thanos/thanos:v0.40.1');
+    expect(prometheus.spec.thanos.image).toBe('quay.io/thanos/thanos:v0.42.4');
     expect(prometheus.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(prometheus.spec.resources.limits).toEqual({ cpu: '4000m', memory: '8192Mi' });
     expect(prometheus.spec.thanos.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });

@@ -78,8 +78,8 @@ describe('the Thanos object-store config, one rendering per topology', () => {
   netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
   storage: { topology: multi-dc-minio, replicationGroup: eu }
 clusters:
-  - { name: fra1, datacenter: fra1, tier: large, role: { compactor: true } }
-  - { name: ams1, datacenter: ams1, tier: medium }
+  - { name: fra1, datacenter: fra1, tier: large, role: { compactor: true }, storage: { site: { url: "https://minio.fra1.example.net", networks: [192.0.2.0/28] } } }
+  - { name: ams1, datacenter: ams1, tier: medium, storage: { site: { url: "https://minio.ams1.example.net", networks: [192.0.2.16/28] } } }
 `);
     for (const cluster of ['fra1', 'ams1']) {
       expect(objstore(fleet.get(cluster)!).config.endpoint).toBe('minio.helios-storage.svc.cluster.local:9000');
@@ -134,7 +134,7 @@ describe('the Thanos Compactor', () => {
     const make = (retention: object) => () => new ThanosCompactor(platform, `c${JSON.stringify(retention).length}`, {
       platform, objectStore, volumeGiB: 10, resources: TIERS.small.thanosCompactor.resources, retention,
     });
-    expect(make({ rawDays: 1 })).toThrow('thanos-compactor: retention.rawDays 1 is shorter than the 40 hours after which raw data is downsampled; use 2 or more');
+    expect(make({ rawDays: 1 })).toThrow('thanos-compactor: retention.rawDays 1 is shorter than the 40 hours after which raw data is downsampled; allowed: 2 or more');
     expect(make({ fiveMinuteDays: 7 })).toThrow(/retention.fiveMinuteDays 7 is shorter than the 10 days/);
     expect(make({ rawDays: 40, fiveMinuteDays: 30 })).toThrow(/must not shrink/);
   });
