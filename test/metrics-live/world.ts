@@ -1,11 +1,10 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { clusterObjects, oneCluster, renderExternalSecret } from '../metrics/support.js';
 import { KubeApiServer } from '../peers/harness/kube.js';
 import { applyObjects, gunzipText, startPrometheusOperator, waitForSecret } from '../peers/harness/metrics-peers.js';
 import { type PeerProcess } from '../peers/harness/process.js';
-import { SHARED_DIR } from '../shared.js';
+import { crdSetOf, schemaDir } from '../schema-sources.js';
 
 /**
  * One cluster as a user would configure it (dc1 in datacenter ams1, medium tier,
@@ -75,7 +74,7 @@ export interface OperatorOutput {
 }
 
 /**
- * A kube-apiserver with the CRDs of ../shared/crds, the synthesized namespaces,
+ * A kube-apiserver with the Prometheus Operator's CRDs, the synthesized namespaces,
  * operator objects and ESO-rendered Secrets applied, and the real Prometheus
  * Operator reconciling them.
  */
@@ -83,7 +82,7 @@ export class OperatorWorld {
   public static async start(): Promise<OperatorWorld> {
     const kube = await KubeApiServer.start();
     try {
-      const crds = join(SHARED_DIR, 'crds', 'prometheus-operator');
+      const crds = schemaDir(crdSetOf('monitoring.coreos.com')!);
       if (readdirSync(crds).length === 0) throw new Error(`no CRDs in ${crds}`);
       const r = kube.kubectl(['apply', '--server-side', '--field-manager=helios-tests', '-f', crds]);
       if (r.status !== 0) throw new Error(`installing the prometheus-operator CRDs failed:\n${r.stderr}`);
