@@ -137,7 +137,7 @@ describe('the Prometheus Operator rendering Helios\'s synthesized metrics object
     const shard0 = out.statefulSets['helios-storage/prometheus-helios'];
     expect(shard0.spec.replicas).toBe(2);
     const sidecar = shard0.spec.template.spec.containers.find((c: any) => c.name === 'thanos-sidecar');
-    expect(sidecar.image).toBe('quay.io/thanos/thanos:v0.40.1');
+    expect(sidecar.image).toBe('quay.io/thanos/thanos:v0.42.4');
     expect(sidecar.args).toEqual(expect.arrayContaining(['sidecar', expect.stringMatching(/^--objstore\.config=/)]));
     const prometheus = shard0.spec.template.spec.containers.find((c: any) => c.name === 'prometheus');
     expect(prometheus.image).toBe('quay.io/prometheus/prometheus:v3.5.0');

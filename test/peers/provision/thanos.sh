@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Thanos (one binary: sidecar, store, query, compact, rule, tools) at v0.42.4.
 #
-# Why v0.42.4 and not the v0.40.1 Helios deploys: the newest the module proxy serves whose
-# `go` line this machine's Go accepts (v0.42.5 needs Go 1.26.10); the StoreAPI between the
-# components is the same. Thanos's go.mod carries `replace` lines a dependent module does not
+# v0.42.4 is the version Helios deploys (constructs/platform/images.ts), and the newest the
+# module proxy serves whose `go` line this machine's Go accepts (v0.42.5 needs Go 1.26.10). Thanos's go.mod carries `replace` lines a dependent module does not
 # inherit, so the wrapper copies them (without them it does not compile, thanos#5021).
 # `-tags slicelabels` is REQUIRED: without it Thanos compiles against Prometheus's
 # stringlabels and panics on the first StoreAPI call; `netgo` keeps the binary static.
