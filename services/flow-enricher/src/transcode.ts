@@ -14,7 +14,7 @@ import { SegmentBuilder, WireError } from './flow/wire.js';
  * allocated per flow. Fields are read where they lie; 64-bit counters (bytes,
  * packets, nanosecond times) are copied as their varint bytes, so they pass through
  * exactly without BigInt; everything that repeats across flows (an exporter's
- * taxonomy, an interface, an address's site and GeoIP answer) is encoded once into
+ * taxonomy, an interface, an address's NetBox and GeoIP answers) is encoded once into
  * a segment and copied. Fields are written in field-number order.
  */
 
@@ -32,6 +32,7 @@ export interface TranscodeCounters {
   missGeoipCity: number;
   missGeoipAsn: number;
   missPrefix: number;
+  missHost: number;
   addressCacheHits: number;
   addressCacheMisses: number;
 }
@@ -39,7 +40,7 @@ export interface TranscodeCounters {
 function zeroCounters(): TranscodeCounters {
   return {
     flowsIn: 0, flowsOut: 0, malformedMessages: 0, missExporter: 0, missInterface: 0,
-    missGeoipCity: 0, missGeoipAsn: 0, missPrefix: 0, addressCacheHits: 0, addressCacheMisses: 0,
+    missGeoipCity: 0, missGeoipAsn: 0, missPrefix: 0, missHost: 0, addressCacheHits: 0, addressCacheMisses: 0,
   };
 }
 
@@ -71,6 +72,7 @@ interface InterfaceSegments {
 const MISS_CITY = 1;
 const MISS_ASN = 2;
 const MISS_PREFIX = 4;
+const MISS_HOST = 8;
 
 /** One address's answers, encoded for either side of a flow. */
 interface AddressEntry {
@@ -79,6 +81,9 @@ interface AddressEntry {
   /** src_as..src_city (52-55) and dst_as..dst_city (56-59). */
   readonly asSource: Buffer;
   readonly asDestination: Buffer;
+  /** src_device..src_vlan (60-67) and dst_device..dst_vlan (70-77). */
+  readonly netboxSource: Buffer;
+  readonly netboxDestination: Buffer;
   /** GeoIP had an AS for it (else the exporter's src_as/dst_as is written). */
   readonly hasAs: boolean;
   readonly misses: number;
@@ -344,20 +349,29 @@ export class FlowTranscoder {
   private addressEntry(key: number | string): AddressEntry {
     let entry = this.addresses.get(key);
     if (entry === undefined) {
-      const site = this.inventory.prefixSites.lookup(key);
+      const prefix = this.inventory.prefixes.lookup(key);
+      const host = this.inventory.hosts.get(key);
+      const site = prefix?.site;
       const geo = this.options.geo;
       const answer = geo?.lookup(key);
-      let misses = site === undefined ? MISS_PREFIX : 0;
+      let misses = (prefix === undefined ? MISS_PREFIX : 0) | (host === undefined ? MISS_HOST : 0);
       if (geo?.hasCity && !answer!.cityFound) misses |= MISS_CITY;
       if (geo?.hasAsn && !answer!.asnFound) misses |= MISS_ASN;
       const side = (first: number) => new SegmentBuilder()
         .uint(first, answer?.asn ?? 0).string(first + 1, answer?.asName ?? '')
         .string(first + 2, answer?.country ?? '').string(first + 3, answer?.city ?? '')
         .build();
+      const netbox = (first: number) => new SegmentBuilder()
+        .string(first, host?.device ?? '').string(first + 1, host?.role ?? '').string(first + 2, host?.tenant ?? '')
+        .string(first + 3, host?.site ?? '').string(first + 4, host?.interface ?? '')
+        .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0)
+        .build();
       entry = {
         site: site ? Buffer.from(site, 'utf8') : undefined,
         asSource: side(52),
         asDestination: side(56),
+        netboxSource: netbox(60),
+        netboxDestination: netbox(70),
         hasAs: (answer?.asn ?? 0) !== 0,
         misses,
       };
@@ -370,6 +384,7 @@ export class FlowTranscoder {
     if (misses === 0) return;
     const c = this.counters;
     if (misses & MISS_PREFIX) c.missPrefix++;
+    if (misses & MISS_HOST) c.missHost++;
     if (misses & MISS_CITY) c.missGeoipCity++;
     if (misses & MISS_ASN) c.missGeoipAsn++;
   }
@@ -396,7 +411,8 @@ export class FlowTranscoder {
 
     const bound = FIXED_FLOW_BYTES_MAX + 2 + (exporter ? exporter.address.length + exporter.taxonomy.length : 0)
       + (inIf ? inIf.asIn.length : 0) + (outIf ? outIf.asOut.length : 0)
-      + (src ? src.asSource.length + (src.site?.length ?? 0) : 0) + (dst ? dst.asDestination.length + (dst.site?.length ?? 0) : 0);
+      + (src ? src.asSource.length + src.netboxSource.length + (src.site?.length ?? 0) : 0)
+      + (dst ? dst.asDestination.length + dst.netboxDestination.length + (dst.site?.length ?? 0) : 0);
     this.ensure(bound);
     const o = this.out;
     const start = this.pos;
@@ -436,6 +452,8 @@ export class FlowTranscoder {
     if (src) q = copyAll(src.asSource, o, q); // 52-55
     if (!dst?.hasAs && this.dstAs !== 0) { o[q++] = 0xc0; o[q++] = 0x03; q = varint(this.dstAs, o, q); } // 56
     if (dst) q = copyAll(dst.asDestination, o, q); // 56-59
+    if (src) q = copyAll(src.netboxSource, o, q); // 60-67
+    if (dst) q = copyAll(dst.netboxDestination, o, q); // 70-77
 
     const length = q - start - 2;
     if (length >= 128 && length < 16384) {
