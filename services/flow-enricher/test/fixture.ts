@@ -48,7 +48,7 @@ export function netboxFixture(): NetboxFixture {
       prefix(1, '10.1.0.0/16', { type: 'dcim.site', object: STO1 }, { role: 'campus' }),
       prefix(2, '10.1.5.0/24', { type: 'dcim.site', object: FRA1 }, { tenant: 'dc-fabric', role: 'servers', vlan: { id: 51, vid: 105, name: 'servers-105' } }),
       prefix(3, '10.2.0.0/16', { type: 'dcim.site', object: LON2 }),
-      prefix(4, '89.160.20.0/24', { type: 'dcim.site', object: STO1 }),
+      prefix(4, '89.160.20.0/24', { type: 'dcim.site', object: STO1 }, { tenant: 'hosting', role: 'public', vlan: { id: 53, vid: 20, name: 'dmz-20' } }),
       prefix(5, '2001:db8:1::/48', { type: 'dcim.site', object: LON2 }, { tenant: 'transit', vlan: { id: 52, vid: 600, name: 'transit-600' } }),
       prefix(6, '10.0.0.0/8', { type: 'dcim.region', object: NORDICS }, { tenant: 'netops' }),
       prefix(7, '172.16.0.0/12', null),
@@ -61,6 +61,8 @@ export function netboxFixture(): NetboxFixture {
       ipAddress(1002, '10.2.3.4/16', i.xe0),
       ipAddress(1003, '2001:db8:1::9/64', i.xe1),
       ipAddress(1004, '10.1.9.9/16', i.ethernet1),
+      ipAddress(1006, '89.160.20.128/24', i.ethernet2),
+      ipAddress(1007, '89.160.20.200/24', i.swp2),
       // Not on an interface (a reservation): never a host, and NetBox is not asked for it.
       ipAddress(1005, '10.2.0.1/16', null),
     ],
@@ -84,6 +86,14 @@ export const EXPECTED_HOSTS = {
   '10.1.9.9': {
     src_device: 'edge-sto1-01', src_device_role: 'border', src_device_tenant: 'netops', src_device_site: 'sto1', src_interface: 'Ethernet1',
     src_prefix_tenant: 'netops', src_prefix_role: 'campus', src_vlan: 0,
+  },
+  '89.160.20.128': {
+    src_device: 'edge-sto1-01', src_device_role: 'border', src_device_tenant: 'netops', src_device_site: 'sto1', src_interface: 'Ethernet2',
+    src_prefix_tenant: 'hosting', src_prefix_role: 'public', src_vlan: 20,
+  },
+  '89.160.20.200': {
+    src_device: 'spine-fra1-01', src_device_role: 'spine', src_device_tenant: 'dc-fabric', src_device_site: 'fra1', src_interface: 'swp2',
+    src_prefix_tenant: 'hosting', src_prefix_role: 'public', src_vlan: 20,
   },
 } as const;
 

@@ -82,7 +82,7 @@ describe('buildInventory (NetBox 4.3 objects → lookups)', () => {
     expect(inv.exporters.get(key('2001:db8:ffff::22'))?.name).toBe('edge-lon2-01');
     expect(inv.exporters.get(key('127.0.0.23'))?.name).toBe('spine-fra1-01');
     expect(inv.exporters.get(key('192.0.2.13'))).toMatchObject({ region: '', platform: '', tier: '' });
-    expect(inv.stats).toEqual({ devices: 4, exporterAddresses: 5, interfaces: 6, hostAddresses: 4, prefixes: 9, warnings: [] });
+    expect(inv.stats).toEqual({ devices: 4, exporterAddresses: 5, interfaces: 6, hostAddresses: 6, prefixes: 9, warnings: [] });
   });
 
   it('reads interfaces by their ifindex custom field, speed from Kbps to bit/s', () => {

@@ -57,12 +57,15 @@ describe('NetboxClient against the NetBox fake (responses validated against NetB
     expect(fake.requests.filter((r) => r.includes('/ipam/ip-addresses/'))).toEqual([
       'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000',
       'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=2',
+      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=4',
     ]);
     expect(data.ipAddresses).toEqual([
       { id: 1001, address: '10.1.5.7/28', assigned_object_type: 'dcim.interface', assigned_object: { id: 301, name: 'swp1', device: { id: 13 } } },
       { id: 1002, address: '10.2.3.4/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 201, name: 'xe-0/0/0', device: { id: 12 } } },
       { id: 1003, address: '2001:db8:1::9/64', assigned_object_type: 'dcim.interface', assigned_object: { id: 202, name: 'xe-0/0/1', device: { id: 12 } } },
       { id: 1004, address: '10.1.9.9/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 101, name: 'Ethernet1', device: { id: 11 } } },
+      { id: 1006, address: '89.160.20.128/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 102, name: 'Ethernet2', device: { id: 11 } } },
+      { id: 1007, address: '89.160.20.200/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 302, name: 'swp2', device: { id: 13 } } },
     ]);
     expect(data.prefixes[1]).toEqual({
       id: 2, prefix: '10.1.5.0/24', scope_type: 'dcim.site', scope: { id: 3, slug: 'fra1' }, tenant: { id: 902, slug: 'dc-fabric' }, role: { id: 802, slug: 'servers' }, vlan: { id: 51, vid: 105 },
@@ -137,9 +140,9 @@ describe('NetboxRefresher over NetboxClient against the NetBox fake', () => {
       });
       expect(await refresher.refresh()).toBe(true);
       const first = refresher.loadedAt!;
-      expect(inventories[0].stats).toMatchObject({ devices: 4, hostAddresses: 4, prefixes: 9 });
+      expect(inventories[0].stats).toMatchObject({ devices: 4, hostAddresses: 6, prefixes: 9 });
       expect(inventories[0].hosts.get(keyOf(parseAddress('10.1.9.9')!))).toEqual({ device: 'edge-sto1-01', role: 'border', tenant: 'netops', site: 'sto1', interface: 'Ethernet1' });
-      expect(lines.find((l) => l.msg === 'NetBox inventory loaded')).toMatchObject({ hostAddresses: 4, prefixes: 9, warnings: 0 });
+      expect(lines.find((l) => l.msg === 'NetBox inventory loaded')).toMatchObject({ hostAddresses: 6, prefixes: 9, warnings: 0 });
 
       // NetBox fails on the second page of addresses: nothing half-loaded replaces the inventory.
       fake.fixture.ipAddresses.splice(0, 1);
@@ -156,7 +159,7 @@ describe('NetboxRefresher over NetboxClient against the NetBox fake', () => {
       fake.failWith = undefined;
       expect(await refresher.refresh()).toBe(true);
       expect(inventories).toHaveLength(2);
-      expect(inventories[1].stats.hostAddresses).toBe(3);
+      expect(inventories[1].stats.hostAddresses).toBe(5);
       expect(inventories[1].hosts.get(keyOf(parseAddress('10.1.5.7')!))).toBeUndefined();
       expect(refresher.loadedAt!).toBeGreaterThanOrEqual(first);
     } finally {
