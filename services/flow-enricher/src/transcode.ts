@@ -74,16 +74,20 @@ const MISS_ASN = 2;
 const MISS_PREFIX = 4;
 const MISS_HOST = 8;
 
-/** One address's answers, encoded for either side of a flow. */
+/**
+ * One address's answers, encoded for either side of a flow, in one buffer (one
+ * object instead of six per cached address: see bench/inventory-memory.ts):
+ * src_site (50) | dst_site (51) | src_as..src_city (52-55) | dst_as..dst_city
+ * (56-59) | src_device..src_vlan (60-67) | dst_device..dst_vlan (70-77), each
+ * part ending where the next begins.
+ */
 interface AddressEntry {
-  /** The NetBox site slug, UTF-8, without tag (written as src_site 50 or dst_site 51). */
-  readonly site: Buffer | undefined;
-  /** src_as..src_city (52-55) and dst_as..dst_city (56-59). */
-  readonly asSource: Buffer;
-  readonly asDestination: Buffer;
-  /** src_device..src_vlan (60-67) and dst_device..dst_vlan (70-77). */
-  readonly netboxSource: Buffer;
-  readonly netboxDestination: Buffer;
+  readonly bytes: Buffer;
+  readonly srcSiteEnd: number;
+  readonly dstSiteEnd: number;
+  readonly asSourceEnd: number;
+  readonly asDestinationEnd: number;
+  readonly netboxSourceEnd: number;
   /** GeoIP had an AS for it (else the exporter's src_as/dst_as is written). */
   readonly hasAs: boolean;
   readonly misses: number;
@@ -366,12 +370,15 @@ export class FlowTranscoder {
         .string(first + 3, host?.site ?? '').string(first + 4, host?.interface ?? '')
         .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0)
         .build();
+      const parts = [
+        new SegmentBuilder().string(50, site ?? '').build(), new SegmentBuilder().string(51, site ?? '').build(),
+        side(52), side(56), netbox(60), netbox(70),
+      ];
+      let end = 0;
+      const ends = parts.map((b) => (end += b.length));
       entry = {
-        site: site ? Buffer.from(site, 'utf8') : undefined,
-        asSource: side(52),
-        asDestination: side(56),
-        netboxSource: netbox(60),
-        netboxDestination: netbox(70),
+        bytes: Buffer.concat(parts),
+        srcSiteEnd: ends[0], dstSiteEnd: ends[1], asSourceEnd: ends[2], asDestinationEnd: ends[3], netboxSourceEnd: ends[4],
         hasAs: (answer?.asn ?? 0) !== 0,
         misses,
       };
@@ -411,8 +418,7 @@ export class FlowTranscoder {
 
     const bound = FIXED_FLOW_BYTES_MAX + 2 + (exporter ? exporter.address.length + exporter.taxonomy.length : 0)
       + (inIf ? inIf.asIn.length : 0) + (outIf ? outIf.asOut.length : 0)
-      + (src ? src.asSource.length + src.netboxSource.length + (src.site?.length ?? 0) : 0)
-      + (dst ? dst.asDestination.length + dst.netboxDestination.length + (dst.site?.length ?? 0) : 0);
+      + (src ? src.bytes.length : 0) + (dst ? dst.bytes.length : 0);
     this.ensure(bound);
     const o = this.out;
     const start = this.pos;
@@ -445,15 +451,15 @@ export class FlowTranscoder {
     if (this.tcpFlags !== 0) { o[q++] = 0xb0; o[q++] = 0x02; q = varint(this.tcpFlags, o, q); } // 38
     if (this.ipTos !== 0) { o[q++] = 0xb8; o[q++] = 0x02; q = varint(this.ipTos, o, q); } // 39
     if (this.nextHopLen === 4 || this.nextHopLen === 16) { o[q++] = 0xc2; o[q++] = 0x02; o[q++] = 16; writeAddress16(o, q, b, this.nextHopAt, this.nextHopLen); q += 16; } // 40
-    if (src?.site) { o[q++] = 0x92; o[q++] = 0x03; q = varint(src.site.length, o, q); q = copyAll(src.site, o, q); } // 50
-    if (dst?.site) { o[q++] = 0x9a; o[q++] = 0x03; q = varint(dst.site.length, o, q); q = copyAll(dst.site, o, q); } // 51
+    if (src) q = copyRange(src.bytes, 0, src.srcSiteEnd, o, q); // 50
+    if (dst) q = copyRange(dst.bytes, dst.srcSiteEnd, dst.dstSiteEnd, o, q); // 51
     // src_as/dst_as: GeoIP's AS, else the AS the exporter reported (from its BGP table), without a name.
     if (!src?.hasAs && this.srcAs !== 0) { o[q++] = 0xa0; o[q++] = 0x03; q = varint(this.srcAs, o, q); } // 52
-    if (src) q = copyAll(src.asSource, o, q); // 52-55
+    if (src) q = copyRange(src.bytes, src.dstSiteEnd, src.asSourceEnd, o, q); // 52-55
     if (!dst?.hasAs && this.dstAs !== 0) { o[q++] = 0xc0; o[q++] = 0x03; q = varint(this.dstAs, o, q); } // 56
-    if (dst) q = copyAll(dst.asDestination, o, q); // 56-59
-    if (src) q = copyAll(src.netboxSource, o, q); // 60-67
-    if (dst) q = copyAll(dst.netboxDestination, o, q); // 70-77
+    if (dst) q = copyRange(dst.bytes, dst.asSourceEnd, dst.asDestinationEnd, o, q); // 56-59
+    if (src) q = copyRange(src.bytes, src.asDestinationEnd, src.netboxSourceEnd, o, q); // 60-67
+    if (dst) q = copyRange(dst.bytes, dst.netboxSourceEnd, dst.bytes.length, o, q); // 70-77
 
     const length = q - start - 2;
     if (length >= 128 && length < 16384) {
@@ -483,6 +489,12 @@ function nonZero(b: Buffer, at: number, end: number): boolean {
 }
 
 function copy(from: Buffer, at: number, end: number, to: Buffer, q: number): number {
+  while (at < end) to[q++] = from[at++];
+  return q;
+}
+
+function copyRange(from: Buffer, at: number, end: number, to: Buffer, q: number): number {
+  if (end - at > 48) return q + from.copy(to, q, at, end);
   while (at < end) to[q++] = from[at++];
   return q;
 }
