@@ -51,8 +51,13 @@ export const NETBOX: NetboxData = {
   ],
   prefixes: [
     {
-      id: 1, prefix: '10.1.0.0/16', scope_type: 'dcim.site', scope: { id: 1, slug: 'ams1' },
-      tenant: { id: 1, slug: 'netops' }, role: { id: 1, slug: 'users' }, vlan: { id: 1, vid: 100 },
+      id: 1,
+      prefix: '10.1.0.0/16',
+      scope_type: 'dcim.site',
+      scope: { id: 1, slug: 'ams1' },
+      tenant: { id: 1, slug: 'netops' },
+      role: { id: 1, slug: 'users' },
+      vlan: { id: 1, vid: 100 },
     },
     { id: 2, prefix: '10.2.0.0/16', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
     { id: 3, prefix: '2001:db8:1::/48', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
