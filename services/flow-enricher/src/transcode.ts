@@ -361,24 +361,22 @@ export class FlowTranscoder {
       let misses = (prefix === undefined ? MISS_PREFIX : 0) | (host === undefined ? MISS_HOST : 0);
       if (geo?.hasCity && !answer!.cityFound) misses |= MISS_CITY;
       if (geo?.hasAsn && !answer!.asnFound) misses |= MISS_ASN;
-      const side = (first: number) => new SegmentBuilder()
+      const out = new SegmentBuilder();
+      const side = (first: number) => out
         .uint(first, answer?.asn ?? 0).string(first + 1, answer?.asName ?? '')
-        .string(first + 2, answer?.country ?? '').string(first + 3, answer?.city ?? '')
-        .build();
-      const netbox = (first: number) => new SegmentBuilder()
+        .string(first + 2, answer?.country ?? '').string(first + 3, answer?.city ?? '').length;
+      const netbox = (first: number) => out
         .string(first, host?.device ?? '').string(first + 1, host?.role ?? '').string(first + 2, host?.tenant ?? '')
         .string(first + 3, host?.site ?? '').string(first + 4, host?.interface ?? '')
-        .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0)
-        .build();
-      const parts = [
-        new SegmentBuilder().string(50, site ?? '').build(), new SegmentBuilder().string(51, site ?? '').build(),
-        side(52), side(56), netbox(60), netbox(70),
-      ];
-      let end = 0;
-      const ends = parts.map((b) => (end += b.length));
+        .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0).length;
+      const srcSiteEnd = out.string(50, site ?? '').length;
+      const dstSiteEnd = out.string(51, site ?? '').length;
+      const asSourceEnd = side(52);
+      const asDestinationEnd = side(56);
+      const netboxSourceEnd = netbox(60);
+      netbox(70);
       entry = {
-        bytes: Buffer.concat(parts),
-        srcSiteEnd: ends[0], dstSiteEnd: ends[1], asSourceEnd: ends[2], asDestinationEnd: ends[3], netboxSourceEnd: ends[4],
+        bytes: out.build(), srcSiteEnd, dstSiteEnd, asSourceEnd, asDestinationEnd, netboxSourceEnd,
         hasAs: (answer?.asn ?? 0) !== 0,
         misses,
       };
