@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const FLOWS_DATABASE = 'helios';
 
 export const FlowTables = {
-  /** Every enriched flow, 7 days: addresses, ports, exporters, GeoIP. */
+  /** Every enriched flow, 7 days: addresses, ports, exporters, both addresses' NetBox devices and prefixes, GeoIP. */
   RAW: 'flows_raw_all',
   /** Per-minute rollup, 30 days. */
   PER_MINUTE: 'flows_1m_all',

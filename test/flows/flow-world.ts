@@ -50,11 +50,36 @@ export const NETBOX: NetboxData = {
     { id: 22, device: { id: 2 }, name: 'Ethernet2', speed: 400_000_000, custom_fields: { ifindex: 2 } },
   ],
   prefixes: [
-    { id: 1, prefix: '10.1.0.0/16', scope_type: 'dcim.site', scope: { id: 1, slug: 'ams1' } },
+    {
+      id: 1,
+      prefix: '10.1.0.0/16',
+      scope_type: 'dcim.site',
+      scope: { id: 1, slug: 'ams1' },
+      tenant: { id: 1, slug: 'netops' },
+      role: { id: 1, slug: 'users' },
+      vlan: { id: 1, vid: 100 },
+    },
     { id: 2, prefix: '10.2.0.0/16', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
     { id: 3, prefix: '2001:db8:1::/48', scope_type: 'dcim.site', scope: { id: 2, slug: 'fra1' } },
   ],
+  ipAddresses: [
+    { id: 1, address: '10.1.2.3/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 11, name: 'et-0/0/1', device: { id: 1 } } },
+    { id: 2, address: '10.2.0.9/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 22, name: 'Ethernet2', device: { id: 2 } } },
+    { id: 3, address: '2001:db8:1::5/48', assigned_object_type: 'dcim.interface', assigned_object: { id: 21, name: 'Ethernet1', device: { id: 2 } } },
+  ],
 };
+
+/**
+ * What NetBox says about the addresses on device interfaces and in prefixes with a
+ * tenant, role or VLAN: device/role/tenant/site/interface, then the prefix's
+ * tenant/role/VLAN ID. Every other address: all empty.
+ */
+export const HOST_FACTS: Record<string, string> = {
+  '10.1.2.3': 'edge-ams1-01/border//ams1/et-0/0/1 netops/users/100',
+  '10.2.0.9': 'core-fra1-01/core/netops/fra1/Ethernet2 //0',
+  '2001:db8:1::5': 'core-fra1-01/core/netops/fra1/Ethernet1 //0',
+};
+export const NO_HOST_FACTS = '//// //0';
 
 
 /** What NetBox and the MaxMind test databases (GeoIP2-City-Test, GeoLite2-ASN-Test) say about each address. */

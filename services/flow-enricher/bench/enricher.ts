@@ -111,7 +111,7 @@ async function inProcess(): Promise<number> {
     let hit = addressCache.get(key);
     if (!hit) {
       const g = geo.lookup(key);
-      hit = { site: inventory.prefixSites.lookup(key) ?? '', country: g.country, city: g.city, asn: g.asn, asName: g.asName };
+      hit = { site: inventory.prefixes.lookup(key)?.site ?? '', country: g.country, city: g.city, asn: g.asn, asName: g.asName };
       addressCache.set(key, hit);
     }
     return hit;

@@ -66,7 +66,7 @@ export function benchInventory(): Inventory {
   const prefixes: NetboxPrefix[] = Array.from({ length: 400 }, (_, i) => ({
     id: i + 1, prefix: `10.${i >> 2}.${(i & 3) * 64}.0/18`, scope_type: 'dcim.site', scope: brief(1 + (i % SITES), `site-${1 + (i % SITES)}`),
   }));
-  return buildInventory({ devices, sites, interfaces, prefixes });
+  return buildInventory({ devices, sites, interfaces, prefixes, ipAddresses: [] });
 }
 
 /** Addresses the MaxMind test databases answer for (from their source data), as 4-byte arrays. */

@@ -9,7 +9,7 @@ export interface MetricSources {
   geoipBuildTimes(): { city?: Date; asn?: Date };
 }
 
-export const MISS_KINDS = ['exporter', 'interface', 'geoip_city', 'geoip_asn', 'prefix'] as const;
+export const MISS_KINDS = ['exporter', 'interface', 'geoip_city', 'geoip_asn', 'prefix', 'host'] as const;
 
 /**
  * The enricher's Prometheus metrics. The hot loop counts in plain numbers
@@ -41,11 +41,11 @@ export class EnricherMetrics {
     this.malformed = new Counter({ name: `${p}malformed_messages_total`, help: 'Raw Kafka messages dropped because they are not goflow2 FlowMessages', registers });
     this.misses = new Counter({
       name: `${p}enrichment_misses_total`,
-      help: 'Lookups that found nothing, by kind: exporter (no NetBox device at the sampler address), interface (no ifindex on that device), geoip_city, geoip_asn, prefix (no site-scoped NetBox prefix); address kinds count each address',
+      help: 'Lookups that found nothing, by kind: exporter (no NetBox device at the sampler address), interface (no ifindex on that device), geoip_city, geoip_asn, prefix (no NetBox prefix holds the address), host (the address is on no NetBox device interface); address kinds count each address',
       labelNames: ['kind'], registers,
     });
     for (const kind of MISS_KINDS) this.misses.inc({ kind }, 0);
-    this.cacheLookups = new Counter({ name: `${p}cache_lookups_total`, help: 'Address cache lookups (site and GeoIP answers), by result', labelNames: ['cache', 'result'], registers });
+    this.cacheLookups = new Counter({ name: `${p}cache_lookups_total`, help: 'Address cache lookups (NetBox and GeoIP answers), by result', labelNames: ['cache', 'result'], registers });
     this.cacheLookups.inc({ cache: 'address', result: 'hit' }, 0);
     this.cacheLookups.inc({ cache: 'address', result: 'miss' }, 0);
     const self = this;
@@ -90,6 +90,7 @@ export class EnricherMetrics {
     this.misses.inc({ kind: 'geoip_city' }, c.missGeoipCity);
     this.misses.inc({ kind: 'geoip_asn' }, c.missGeoipAsn);
     this.misses.inc({ kind: 'prefix' }, c.missPrefix);
+    this.misses.inc({ kind: 'host' }, c.missHost);
     this.cacheLookups.inc({ cache: 'address', result: 'hit' }, c.addressCacheHits);
     this.cacheLookups.inc({ cache: 'address', result: 'miss' }, c.addressCacheMisses);
     this.hits += c.addressCacheHits;

@@ -20,6 +20,15 @@ export interface PipelineOptions {
 /** Raw partitions handled at once: one batch is enriched while others wait for their produce acknowledgement. */
 const PARTITIONS_AT_ONCE = 4;
 
+/**
+ * Bytes of EnrichedFlows per produce request. A raw batch (up to 1 MiB per
+ * partition) enriches to two or three times its size, and a broker refuses a
+ * partition's record batch over its message.max.bytes (1 MiB by default) for
+ * good: a batch is produced in requests of at most this much, whatever
+ * partitions its messages land on.
+ */
+const PRODUCE_REQUEST_BYTES = 512 * 1024;
+
 /** Rebalance errors: the partition may now belong to another enricher. */
 function isRebalancing(e: unknown): boolean {
   const type = (e as { type?: string }).type;
@@ -147,35 +156,55 @@ export class EnrichmentPipeline {
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
   }
 
-  /** Produces until acknowledged (true) or until `abandon()` says the batch is no longer ours to finish (false). */
+  /**
+   * Produces until acknowledged (true) or until `abandon()` says the batch is no
+   * longer ours to finish (false), in requests of at most PRODUCE_REQUEST_BYTES;
+   * a failed request is retried, the acknowledged ones are not sent again.
+   */
   private async produce(messages: Buffer[], abandon: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
-    if (messages.length === 0) return true;
-    const { log, metrics, enrichedTopic } = this.options;
-    const records = messages.map((value) => ({ value }));
+    const requests: Array<Array<{ value: Buffer }>> = [];
+    let bytes = Infinity;
+    for (const value of messages) {
+      if (bytes + value.length > PRODUCE_REQUEST_BYTES) {
+        requests.push([]);
+        bytes = 0;
+      }
+      requests[requests.length - 1].push({ value });
+      bytes += value.length;
+    }
     let failures = 0;
     try {
-      for (;;) {
-        try {
-          await this.producer.send({ topic: enrichedTopic, acks: -1, messages: records });
-          return true;
-        } catch (e) {
-          failures++;
-          metrics.produceRetries.inc();
-          if (failures === 1) this.pauseConsuming();
-          if (failures === 1 || failures % 10 === 0) log.warn('produce failed; keeping the batch and retrying', { error: (e as Error).message, attempts: failures });
-        }
-        if (abandon()) return false;
-        await sleep(Math.min(200 * 2 ** Math.min(failures, 6), 10_000));
-        try {
-          await heartbeat();
-        } catch (e) {
-          // A rebalance means the partition may be someone else's now; a broker that is down is only waited for.
-          if (isRebalancing(e)) return false;
-        }
-        if (abandon()) return false;
+      for (const records of requests) {
+        if (!(await this.produceRequest(records, abandon, heartbeat, () => { if (failures++ === 0) this.pauseConsuming(); }))) return false;
       }
+      return true;
     } finally {
       if (failures > 0) this.resumeConsuming();
+    }
+  }
+
+  private async produceRequest(records: Array<{ value: Buffer }>, abandon: () => boolean, heartbeat: () => Promise<void>, failed: () => void): Promise<boolean> {
+    const { log, metrics, enrichedTopic } = this.options;
+    let failures = 0;
+    for (;;) {
+      try {
+        await this.producer.send({ topic: enrichedTopic, acks: -1, messages: records });
+        return true;
+      } catch (e) {
+        failures++;
+        failed();
+        metrics.produceRetries.inc();
+        if (failures === 1 || failures % 10 === 0) log.warn('produce failed; keeping the batch and retrying', { error: (e as Error).message, attempts: failures });
+      }
+      if (abandon()) return false;
+      await sleep(Math.min(200 * 2 ** Math.min(failures, 6), 10_000));
+      try {
+        await heartbeat();
+      } catch (e) {
+        // A rebalance means the partition may be someone else's now; a broker that is down is only waited for.
+        if (isRebalancing(e)) return false;
+      }
+      if (abandon()) return false;
     }
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KafkaBroker } from '../../../test/peers/harness/kafka.js';
 import { sendFlows, startGoflow2 } from '../../../test/peers/harness/network-peers.js';
 import { runDir, waitFor, type PeerProcess } from '../../../test/peers/harness/process.js';
-import { EXPECTED_EXPORTERS, GEO, GEOIP_FILES, netboxFixture } from './fixture.js';
+import { EXPECTED_EXPORTERS, GEO, GEOIP_FILES, hostFields, netboxFixture } from './fixture.js';
 import { createTopics, EnrichedReader, FlowMessage, ipText, kafkaFor, metric, metricsOf, startEnricherProcess, type EnrichedRecord } from './helpers.js';
 import { NetboxFake } from './netbox-fake.js';
 
@@ -112,6 +112,10 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
     const g = GEO[address];
     return { [`${side}_as`]: g.as, [`${side}_as_name`]: g.as_name, [`${side}_country`]: g.country, [`${side}_city`]: g.city };
   };
+  const noNetbox = (side: 'src' | 'dst') => ({
+    [`${side}_device`]: '', [`${side}_device_role`]: '', [`${side}_device_tenant`]: '', [`${side}_device_site`]: '', [`${side}_interface`]: '',
+    [`${side}_prefix_tenant`]: '', [`${side}_prefix_role`]: '', [`${side}_vlan`]: 0,
+  });
   const times = { time_flow_start_ns: `${START_MS}000000`, time_flow_end_ns: `${END_MS}000000` };
   const noExporter = {
     exporter_name: '', exporter_site: '', exporter_region: '', exporter_role: '', exporter_tenant: '', exporter_platform: '', exporter_vendor: '', exporter_tier: '',
@@ -123,7 +127,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
     expect(reader.messages).toBeLessThanOrEqual(7);
   });
 
-  it('NetFlow v9: exporter taxonomy, interfaces, prefix sites, GeoIP, and 64-bit counters exact', () => {
+  it('NetFlow v9: exporter taxonomy, interfaces, both addresses\' NetBox devices and prefixes, GeoIP, and 64-bit counters exact', () => {
     expect(find('::ffff:10.1.5.7', '::ffff:89.160.20.128')).toEqual({
       ...times,
       time_received_ns: expect.stringMatching(/^\d{19}$/),
@@ -136,6 +140,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
       // 10.1.5.0/24 (fra1) is more specific than 10.1.0.0/16 (sto1).
       src_site: 'fra1', dst_site: 'sto1',
       ...noGeo('src'), ...geo('dst', '89.160.20.128'),
+      ...hostFields('src', '10.1.5.7'), ...hostFields('dst', '89.160.20.128'),
     });
   });
 
@@ -148,6 +153,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
       src_site: '', dst_site: 'lon2',
       src_as: 64512, src_as_name: '', src_country: 'GB', src_city: 'London',
       dst_as: 65001, dst_as_name: '', dst_country: '', dst_city: '',
+      ...noNetbox('src'), ...hostFields('dst', '10.2.3.4'),
     });
   });
 
@@ -163,6 +169,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
       etype: 0x800, proto: 17, src_port: 33000, dst_port: 53, tcp_flags: 0, ip_tos: 0, next_hop: '::ffff:0.0.0.0',
       src_site: '', dst_site: '',
       ...geo('src', '1.128.0.0'), ...geo('dst', '216.160.83.56'),
+      ...noNetbox('src'), ...noNetbox('dst'),
     });
     expect(find('2001:db8:1::5', '2600:7000::1')).toMatchObject({
       flow_type: 'IPFIX', bytes: '4242', packets: '3', etype: 0x86dd, src_prefix_len: 48, dst_prefix_len: 32,
@@ -172,10 +179,11 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
     });
     expect(find('2001:218::1', '2001:db8:1::9')).toMatchObject({
       bytes: '8484', packets: '6', src_site: '', dst_site: 'lon2', ...geo('src', '2001:218::1'), ...noGeo('dst'),
+      ...noNetbox('src'), ...hostFields('dst', '2001:db8:1::9'),
     });
   });
 
-  it('sFlow: the agent address is the exporter; bytes are the sampled frame, packets 1, the sampling rate kept', () => {
+  it('sFlow: the agent address is the exporter; bytes are the sampled frame, packets 1, the sampling rate kept; both hosts\' devices', () => {
     expect(find('::ffff:10.1.9.9', '::ffff:89.160.20.128')).toMatchObject({
       flow_type: 'SFLOW_5', sampling_rate: '512', bytes: '1400', packets: '1',
       exporter_address: '::ffff:192.0.2.13', ...EXPECTED_EXPORTERS['192.0.2.13'],
@@ -183,6 +191,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
       out_if_index: 2, out_if_name: 'swp2', out_if_speed: '25000000000',
       src_site: 'sto1', dst_site: 'sto1', src_port: 40100, dst_port: 443, proto: 6,
       ...noGeo('src'), ...geo('dst', '89.160.20.128'),
+      ...hostFields('src', '10.1.9.9'), ...hostFields('dst', '89.160.20.128'),
     });
   });
 
@@ -191,6 +200,8 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
       exporter_address: '::ffff:127.0.0.99', ...noExporter,
       in_if_index: 1, in_if_name: '', out_if_index: 2, out_if_name: '',
       bytes: '999', packets: '9', src_site: 'lon2', ...geo('dst', '81.2.69.142'),
+      // 10.2.0.1 is in NetBox, but on no interface.
+      ...noNetbox('src'), src_prefix_tenant: 'netops',
     });
   });
 
@@ -217,7 +228,7 @@ describe('goflow2 → Kafka → flow-enricher → Kafka, on real goflow2 and Kaf
     expect((await fetch(`${enricher.url}/readyz`)).status).toBe(200);
     // The NetBox fake saw the token and every list the inventory needs.
     expect(netbox.requests.map((r) => r.split('?')[0].replace(/^GET /, '')).sort()).toEqual(
-      ['/api/dcim/devices/', '/api/dcim/interfaces/', '/api/dcim/sites/', '/api/ipam/prefixes/'],
+      ['/api/dcim/devices/', '/api/dcim/interfaces/', '/api/dcim/sites/', '/api/ipam/ip-addresses/', '/api/ipam/prefixes/'],
     );
   });
 });

@@ -1,5 +1,5 @@
 import { peerData } from '../../../test/peers/harness/paths.js';
-import { device, iface, prefix, region, site, type NetboxFixture } from './netbox-fake.js';
+import { device, iface, ipAddress, prefix, region, site, type NetboxFixture } from './netbox-fake.js';
 
 /**
  * The NetBox inventory the service tests enrich against. Exporters sit on
@@ -25,29 +25,81 @@ export const SPINE_FRA1 = device({
 /** A device without addresses: never an exporter. */
 export const PATCH_PANEL = device({ id: 14, name: 'pp-sto1-01', site: STO1, role: 'patch-panel', manufacturer: 'Generic' });
 
+/** The fixture's interfaces, new objects on every call (tests change them). */
+function interfaces() {
+  return {
+    ethernet1: iface(101, EDGE_STO1, 'Ethernet1', 10_000_000, 10),
+    ethernet2: iface(102, EDGE_STO1, 'Ethernet2', 100_000_000, 20),
+    management1: iface(103, EDGE_STO1, 'Management1', 1_000_000, null),
+    xe0: iface(201, EDGE_LON2, 'xe-0/0/0', 10_000_000, 5),
+    xe1: iface(202, EDGE_LON2, 'xe-0/0/1', null, '6'),
+    swp1: iface(301, SPINE_FRA1, 'swp1', 25_000_000, 1),
+    swp2: iface(302, SPINE_FRA1, 'swp2', 25_000_000, 2),
+  };
+}
+
 export function netboxFixture(): NetboxFixture {
+  const i = interfaces();
   return {
     sites: [STO1, LON2, FRA1],
     devices: [EDGE_STO1, EDGE_LON2, SPINE_FRA1, PATCH_PANEL],
-    interfaces: [
-      iface(101, EDGE_STO1, 'Ethernet1', 10_000_000, 10),
-      iface(102, EDGE_STO1, 'Ethernet2', 100_000_000, 20),
-      iface(103, EDGE_STO1, 'Management1', 1_000_000, null),
-      iface(201, EDGE_LON2, 'xe-0/0/0', 10_000_000, 5),
-      iface(202, EDGE_LON2, 'xe-0/0/1', null, '6'),
-      iface(301, SPINE_FRA1, 'swp1', 25_000_000, 1),
-      iface(302, SPINE_FRA1, 'swp2', 25_000_000, 2),
-    ],
+    interfaces: Object.values(i),
     prefixes: [
-      prefix(1, '10.1.0.0/16', { type: 'dcim.site', object: STO1 }),
-      prefix(2, '10.1.5.0/24', { type: 'dcim.site', object: FRA1 }),
+      prefix(1, '10.1.0.0/16', { type: 'dcim.site', object: STO1 }, { role: 'campus' }),
+      prefix(2, '10.1.5.0/24', { type: 'dcim.site', object: FRA1 }, { tenant: 'dc-fabric', role: 'servers', vlan: { id: 51, vid: 105, name: 'servers-105' } }),
       prefix(3, '10.2.0.0/16', { type: 'dcim.site', object: LON2 }),
-      prefix(4, '89.160.20.0/24', { type: 'dcim.site', object: STO1 }),
-      prefix(5, '2001:db8:1::/48', { type: 'dcim.site', object: LON2 }),
-      prefix(6, '10.0.0.0/8', { type: 'dcim.region', object: NORDICS }),
+      prefix(4, '89.160.20.0/24', { type: 'dcim.site', object: STO1 }, { tenant: 'hosting', role: 'public', vlan: { id: 53, vid: 20, name: 'dmz-20' } }),
+      prefix(5, '2001:db8:1::/48', { type: 'dcim.site', object: LON2 }, { tenant: 'transit', vlan: { id: 52, vid: 600, name: 'transit-600' } }),
+      prefix(6, '10.0.0.0/8', { type: 'dcim.region', object: NORDICS }, { tenant: 'netops' }),
       prefix(7, '172.16.0.0/12', null),
+      // Inside 10.1.5.0/24 without a site, tenant or VLAN of its own: it takes those from the /24.
+      prefix(8, '10.1.5.0/28', null, { role: 'lab' }),
+      prefix(9, '2001:db8:1:5::/64', null, { role: 'p2p' }),
+    ],
+    ipAddresses: [
+      ipAddress(1001, '10.1.5.7/28', i.swp1),
+      ipAddress(1002, '10.2.3.4/16', i.xe0),
+      ipAddress(1003, '2001:db8:1::9/64', i.xe1),
+      ipAddress(1004, '10.1.9.9/16', i.ethernet1),
+      ipAddress(1006, '89.160.20.128/24', i.ethernet2),
+      ipAddress(1007, '89.160.20.200/24', i.swp2),
+      // Not on an interface (a reservation): never a host, and NetBox is not asked for it.
+      ipAddress(1005, '10.2.0.1/16', null),
     ],
   };
+}
+
+/** What NetBox says about each fixture host address, as EnrichedFlow's src_* fields (dst_* alike). */
+export const EXPECTED_HOSTS = {
+  '10.1.5.7': {
+    src_device: 'spine-fra1-01', src_device_role: 'spine', src_device_tenant: 'dc-fabric', src_device_site: 'fra1', src_interface: 'swp1',
+    src_prefix_tenant: 'dc-fabric', src_prefix_role: 'lab', src_vlan: 105,
+  },
+  '10.2.3.4': {
+    src_device: 'edge-lon2-01', src_device_role: 'edge', src_device_tenant: '', src_device_site: 'lon2', src_interface: 'xe-0/0/0',
+    src_prefix_tenant: 'netops', src_prefix_role: '', src_vlan: 0,
+  },
+  '2001:db8:1::9': {
+    src_device: 'edge-lon2-01', src_device_role: 'edge', src_device_tenant: '', src_device_site: 'lon2', src_interface: 'xe-0/0/1',
+    src_prefix_tenant: 'transit', src_prefix_role: '', src_vlan: 600,
+  },
+  '10.1.9.9': {
+    src_device: 'edge-sto1-01', src_device_role: 'border', src_device_tenant: 'netops', src_device_site: 'sto1', src_interface: 'Ethernet1',
+    src_prefix_tenant: 'netops', src_prefix_role: 'campus', src_vlan: 0,
+  },
+  '89.160.20.128': {
+    src_device: 'edge-sto1-01', src_device_role: 'border', src_device_tenant: 'netops', src_device_site: 'sto1', src_interface: 'Ethernet2',
+    src_prefix_tenant: 'hosting', src_prefix_role: 'public', src_vlan: 20,
+  },
+  '89.160.20.200': {
+    src_device: 'spine-fra1-01', src_device_role: 'spine', src_device_tenant: 'dc-fabric', src_device_site: 'fra1', src_interface: 'swp2',
+    src_prefix_tenant: 'hosting', src_prefix_role: 'public', src_vlan: 20,
+  },
+} as const;
+
+/** EXPECTED_HOSTS[address] as the fields of a flow's `side` ("src" or "dst"). */
+export function hostFields(side: 'src' | 'dst', address: keyof typeof EXPECTED_HOSTS): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(EXPECTED_HOSTS[address]).map(([k, v]) => [`${side}${k.slice(3)}`, v]));
 }
 
 /** What each fixture exporter contributes to an EnrichedFlow (slugs, as the taxonomy labels). */

@@ -75,7 +75,7 @@ describe('HTTP endpoints and metrics', () => {
 
       netboxAge = 12.5;
       const counters = {
-        flowsIn: 10, flowsOut: 9, malformedMessages: 1, missExporter: 1, missInterface: 2, missGeoipCity: 3, missGeoipAsn: 4, missPrefix: 5, addressCacheHits: 15, addressCacheMisses: 5,
+        flowsIn: 10, flowsOut: 9, malformedMessages: 1, missExporter: 1, missInterface: 2, missGeoipCity: 3, missGeoipAsn: 4, missPrefix: 5, missHost: 6, addressCacheHits: 15, addressCacheMisses: 5,
       };
       metrics.addBatch(counters, 3, true);
       metrics.addBatch(counters, 3, false);
@@ -89,12 +89,13 @@ describe('HTTP endpoints and metrics', () => {
         malformed: metric(text, 'helios_flow_enricher_malformed_messages_total'),
         interface: metric(text, 'helios_flow_enricher_enrichment_misses_total', { kind: 'interface' }),
         prefix: metric(text, 'helios_flow_enricher_enrichment_misses_total', { kind: 'prefix' }),
+        host: metric(text, 'helios_flow_enricher_enrichment_misses_total', { kind: 'host' }),
         hits: metric(text, 'helios_flow_enricher_cache_lookups_total', { cache: 'address', result: 'hit' }),
         ratio: metric(text, 'helios_flow_enricher_cache_hit_ratio', { cache: 'address' }),
         age: metric(text, 'helios_flow_enricher_netbox_inventory_age_seconds'),
         lag: metric(text, 'helios_flow_enricher_consumer_lag', { topic: 'helios-flows-raw', partition: '0' }),
         batches: metric(text, 'helios_flow_enricher_batch_duration_seconds_count'),
-      }).toEqual({ in: 20, out: 9, messages: 3, malformed: 2, interface: 4, prefix: 10, hits: 30, ratio: 0.75, age: 12.5, lag: 42, batches: 1 });
+      }).toEqual({ in: 20, out: 9, messages: 3, malformed: 2, interface: 4, prefix: 10, host: 12, hits: 30, ratio: 0.75, age: 12.5, lag: 42, batches: 1 });
     } finally {
       await new Promise((r) => server.close(r));
     }

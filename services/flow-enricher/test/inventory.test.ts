@@ -2,8 +2,8 @@ import { TwoGenerationCache } from '../src/enrich/address-cache.js';
 import { buildInventory, emptyInventory, type NetboxData } from '../src/enrich/inventory.js';
 import { addressKey, formatKey, keyOf, parseAddress, parseCidr } from '../src/enrich/ip.js';
 import { PrefixTable } from '../src/enrich/prefix-table.js';
-import { EDGE_STO1, netboxFixture, STO1 } from './fixture.js';
-import { device, iface, prefix } from './netbox-fake.js';
+import { EDGE_LON2, EDGE_STO1, netboxFixture, STO1 } from './fixture.js';
+import { device, iface, ipAddress, prefix } from './netbox-fake.js';
 
 const key = (text: string) => keyOf(parseAddress(text)!);
 
@@ -82,7 +82,7 @@ describe('buildInventory (NetBox 4.3 objects → lookups)', () => {
     expect(inv.exporters.get(key('2001:db8:ffff::22'))?.name).toBe('edge-lon2-01');
     expect(inv.exporters.get(key('127.0.0.23'))?.name).toBe('spine-fra1-01');
     expect(inv.exporters.get(key('192.0.2.13'))).toMatchObject({ region: '', platform: '', tier: '' });
-    expect(inv.stats).toEqual({ devices: 4, exporterAddresses: 5, interfaces: 6, sitePrefixes: 5, warnings: [] });
+    expect(inv.stats).toEqual({ devices: 4, exporterAddresses: 5, interfaces: 6, hostAddresses: 6, prefixes: 9, warnings: [] });
   });
 
   it('reads interfaces by their ifindex custom field, speed from Kbps to bit/s', () => {
@@ -91,10 +91,35 @@ describe('buildInventory (NetBox 4.3 objects → lookups)', () => {
     expect([...inv.interfaces.get(11)!.keys()]).toEqual([10, 20]);
   });
 
-  it('keeps only site-scoped prefixes', () => {
-    expect(inv.prefixSites.lookup(key('10.1.5.1'))).toBe('fra1');
-    expect(inv.prefixSites.lookup(key('10.3.0.1'))).toBeUndefined();
-    expect(inv.prefixSites.lookup(key('172.16.0.1'))).toBeUndefined();
+  it('maps every address on a device interface to the device\'s name, role, tenant and site and the interface, IPv4 and IPv6', () => {
+    expect(inv.hosts.get(key('10.1.5.7'))).toEqual({ device: 'spine-fra1-01', role: 'spine', tenant: 'dc-fabric', site: 'fra1', interface: 'swp1' });
+    expect(inv.hosts.get(key('::ffff:10.2.3.4'))).toEqual({ device: 'edge-lon2-01', role: 'edge', tenant: '', site: 'lon2', interface: 'xe-0/0/0' });
+    expect(inv.hosts.get(key('2001:db8:1::9'))).toEqual({ device: 'edge-lon2-01', role: 'edge', tenant: '', site: 'lon2', interface: 'xe-0/0/1' });
+    // An address on no interface, and an address NetBox does not have.
+    expect([inv.hosts.get(key('10.2.0.1')), inv.hosts.get(key('10.1.5.8'))]).toEqual([undefined, undefined]);
+  });
+
+  it('answers with the most specific prefix, each field from the most specific prefix that sets it', () => {
+    const facts = (a: string) => inv.prefixes.lookup(key(a));
+    // 10.1.5.0/28 (role lab) in 10.1.5.0/24 (fra1, dc-fabric, servers, VLAN 105) in 10.1.0.0/16 (sto1) in 10.0.0.0/8 (region-scoped, netops).
+    expect(facts('10.1.5.7')).toEqual({ site: 'fra1', tenant: 'dc-fabric', role: 'lab', vlan: 105 });
+    expect(facts('10.1.5.200')).toEqual({ site: 'fra1', tenant: 'dc-fabric', role: 'servers', vlan: 105 });
+    expect(facts('10.1.9.9')).toEqual({ site: 'sto1', tenant: 'netops', role: 'campus', vlan: 0 });
+    // A region is not a site.
+    expect(facts('10.3.0.1')).toEqual({ site: '', tenant: 'netops', role: '', vlan: 0 });
+    expect(facts('172.16.0.1')).toEqual({ site: '', tenant: '', role: '', vlan: 0 });
+    expect(facts('192.0.2.1')).toBeUndefined();
+    expect(facts('2001:db8:1:5::1')).toEqual({ site: 'lon2', tenant: 'transit', role: 'p2p', vlan: 600 });
+    expect(facts('2001:db8:1:6::1')).toEqual({ site: 'lon2', tenant: 'transit', role: '', vlan: 600 });
+    expect(facts('2001:db8:2::1')).toBeUndefined();
+  });
+
+  it('gives the same answers whatever order NetBox lists prefixes and addresses in', () => {
+    const fixture = netboxFixture();
+    const reversed = buildInventory({ ...fixture, prefixes: [...fixture.prefixes].reverse(), ipAddresses: [...fixture.ipAddresses].reverse() } as unknown as NetboxData);
+    for (const a of ['10.1.5.7', '10.1.5.200', '10.1.9.9', '10.3.0.1', '2001:db8:1:5::1', '2001:db8:1::9', '10.2.3.4']) {
+      expect([a, reversed.prefixes.lookup(key(a)), reversed.hosts.get(key(a))]).toEqual([a, inv.prefixes.lookup(key(a)), inv.hosts.get(key(a))]);
+    }
   });
 
   it('warns about shared addresses, bad addresses, bad ifindexes and duplicate ifindexes, and stays deterministic', () => {
@@ -102,9 +127,15 @@ describe('buildInventory (NetBox 4.3 objects → lookups)', () => {
     const broken = device({ id: 51, name: 'broken', site: STO1, role: 'border', manufacturer: 'Arista', primaryIp4: 'garbage' });
     const data = {
       sites: [STO1],
-      devices: [twin, broken, EDGE_STO1],
+      devices: [twin, broken, EDGE_STO1, EDGE_LON2],
       interfaces: [iface(1, EDGE_STO1, 'a', 1000, 'x1'), iface(2, EDGE_STO1, 'b', 1000, 0), iface(3, EDGE_STO1, 'c', 1000, 7), iface(4, EDGE_STO1, 'd', 1000, 7)],
       prefixes: [prefix(1, '10.0.0.0/33', { type: 'dcim.site', object: STO1 })],
+      ipAddresses: [
+        ipAddress(7, '10.9.0.1/24', iface(3, EDGE_STO1, 'c', 1000, 7)),
+        ipAddress(8, '10.9.0.1/24', iface(5, EDGE_LON2, 'vrrp', 1000, null)),
+        ipAddress(9, 'nonsense', iface(3, EDGE_STO1, 'c', 1000, 7)),
+        ipAddress(10, '10.9.0.2/24', iface(6, device({ id: 99, name: 'gone', site: STO1, role: 'x', manufacturer: 'X' }), 'e', 1000, null)),
+      ],
     } as unknown as NetboxData;
     const built = buildInventory(data);
     expect(built.exporters.get(key('127.0.0.21'))?.name).toBe('edge-sto1-01');
@@ -114,12 +145,17 @@ describe('buildInventory (NetBox 4.3 objects → lookups)', () => {
       'interface a (id 1): custom field ifindex "x1" is not an SNMP ifIndex (1 to 4294967295)',
       'interface b (id 2): custom field ifindex 0 is not an SNMP ifIndex (1 to 4294967295)',
       'interface d (id 4): ifindex 7 is already c on the same device',
+      'address 10.9.0.1/24 is on edge-sto1-01 c and edge-lon2-01 vrrp; flows with it are attributed to edge-sto1-01',
+      'address "nonsense" (id 9) is not an IP address',
+      'address 10.9.0.2/24 (id 10) is on interface e of device id 99, which NetBox did not list',
       'prefix "10.0.0.0/33" (id 1) is not a prefix',
     ]);
-    expect(buildInventory({ ...data, devices: [...data.devices].reverse() }).exporters.get(key('127.0.0.21'))?.name).toBe('edge-sto1-01');
+    const again = buildInventory({ ...data, devices: [...data.devices].reverse(), ipAddresses: [...data.ipAddresses].reverse() });
+    expect(again.exporters.get(key('127.0.0.21'))?.name).toBe('edge-sto1-01');
+    expect(again.hosts.get(key('10.9.0.1'))?.device).toBe('edge-sto1-01');
   });
 
   it('has an empty form', () => {
-    expect(emptyInventory().stats).toEqual({ devices: 0, exporterAddresses: 0, interfaces: 0, sitePrefixes: 0, warnings: [] });
+    expect(emptyInventory().stats).toEqual({ devices: 0, exporterAddresses: 0, interfaces: 0, hostAddresses: 0, prefixes: 0, warnings: [] });
   });
 });

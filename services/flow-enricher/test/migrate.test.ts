@@ -163,10 +163,10 @@ describe('the runner on the real engine (chdb through @clickhouse/client)', () =
 
   it('applies the committed migrations, then finds nothing to do on the second run', async () => {
     const committed = readMigrationDir(COMMITTED);
-    expect(committed.map((m) => m.name)).toEqual(['0001_flows_raw', '0002_flow_rollups', '0003_kafka_ingest']);
+    expect(committed.map((m) => m.name)).toEqual(['0001_flows_raw', '0002_flow_rollups', '0003_kafka_ingest', '0005_address_netbox']);
 
     const first = await migrate(client, committed, { database: 'helios', variables: KAFKA_VARIABLES, log: (l) => log.push(l) });
-    expect(first).toEqual({ applied: ['0001_flows_raw', '0002_flow_rollups', '0003_kafka_ingest'], alreadyApplied: 0 });
+    expect(first).toEqual({ applied: ['0001_flows_raw', '0002_flow_rollups', '0003_kafka_ingest', '0005_address_netbox'], alreadyApplied: 0 });
     const tables = await rows<{ name: string; engine: string }>("SELECT name, engine FROM system.tables WHERE database = 'helios' ORDER BY name");
     expect(Object.fromEntries(tables.map((t) => [t.name, t.engine]))).toEqual({
       flows_raw: 'MergeTree', flows_raw_all: 'Merge', flows_raw_mv: 'MaterializedView',
@@ -180,9 +180,9 @@ describe('the runner on the real engine (chdb through @clickhouse/client)', () =
     expect(history).toEqual(committed.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum, applied: 1 })));
 
     const second = await migrate(client, committed, { database: 'helios', variables: KAFKA_VARIABLES, log: (l) => log.push(l) });
-    expect(second).toEqual({ applied: [], alreadyApplied: 3 });
-    expect(await rows('SELECT version FROM helios.schema_migrations')).toHaveLength(3);
-    expect(log).toContain('helios: 3 migration(s) applied before, 0 to apply');
+    expect(second).toEqual({ applied: [], alreadyApplied: 4 });
+    expect(await rows('SELECT version FROM helios.schema_migrations')).toHaveLength(4);
+    expect(log).toContain('helios: 4 migration(s) applied before, 0 to apply');
   });
 
   it('keeps the TTLs and partitioning the flow store relies on', async () => {
@@ -201,12 +201,53 @@ describe('the runner on the real engine (chdb through @clickhouse/client)', () =
     for (const m of readMigrationDir(COMMITTED)) {
       const statements = splitStatements(renderMigration(m, { database: 'helios', cluster: 'flows', variables: KAFKA_VARIABLES }));
       for (const statement of statements) {
-        expect(statement).toMatch(/^CREATE (DATABASE|TABLE|MATERIALIZED VIEW) IF NOT EXISTS /m);
+        expect(statement).toMatch(/^(CREATE (DATABASE|TABLE|MATERIALIZED VIEW) IF NOT EXISTS |DROP (VIEW|TABLE) IF EXISTS |ALTER TABLE )/m);
+        if (statement.startsWith('ALTER TABLE')) expect(statement.split('\n').slice(1).every((l) => /^ {4}ADD COLUMN IF NOT EXISTS /.test(l))).toBe(true);
         expect(statement).toContain("ON CLUSTER 'flows'");
         expect(statement).not.toMatch(/ENGINE = (Aggregating)?MergeTree/);
         const [parsed] = await rows<{ sql: string }>(`SELECT formatQuery(${`'${statement.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}) AS sql`);
         expect(parsed.sql).toContain("ON CLUSTER flows");
       }
+    }
+  });
+
+  it('0005 widens a flow store already holding flows: the flows stay, the Kafka table and the views are rebuilt, and running it again changes nothing', async () => {
+    // chdb opens one data directory per process: start this store over in it.
+    const upgrade = client;
+    await upgrade.command({ query: 'DROP DATABASE helios SYNC' });
+    {
+      const committed = readMigrationDir(COMMITTED);
+      const before0005 = committed.filter((m) => m.version < 5);
+      expect((await migrate(upgrade, before0005, { database: 'helios', variables: KAFKA_VARIABLES, log: () => undefined })).applied).toHaveLength(3);
+      await upgrade.command({ query: "INSERT INTO helios.flows_raw (time_received, exporter_name, src_site, bytes) VALUES (now(), 'edge-sto1-01', 'sto1', 1234)" });
+
+      expect((await migrate(upgrade, committed, { database: 'helios', variables: KAFKA_VARIABLES, log: () => undefined })).applied).toEqual(['0005_address_netbox']);
+      const query = async <T>(q: string): Promise<T[]> => (await upgrade.query({ query: q, format: 'JSONEachRow' })).json<T>();
+      expect(await query('SELECT exporter_name, src_site, toString(bytes) AS bytes, src_device, dst_interface, src_vlan FROM helios.flows_raw_all')).toEqual([
+        { exporter_name: 'edge-sto1-01', src_site: 'sto1', bytes: '1234', src_device: '', dst_interface: '', src_vlan: 0 },
+      ]);
+      const columns = async (table: string) => (await query<{ name: string; type: string }>(
+        `SELECT name, type FROM system.columns WHERE database = 'helios' AND table = '${table}' AND (name LIKE 'src_%' OR name LIKE 'dst_%') ORDER BY position`)).map((c) => `${c.name} ${c.type}`);
+      const added = ['device', 'device_role', 'device_tenant', 'device_site', 'interface', 'prefix_tenant', 'prefix_role', 'vlan'];
+      const expected = ['src', 'dst'].flatMap((side) => added.map((c) => `${side}_${c} ${c === 'vlan' ? 'UInt16' : 'LowCardinality(String)'}`));
+      expect((await columns('flows_raw')).slice(-16)).toEqual(expected);
+      expect(await columns('flows_raw_all')).toEqual(await columns('flows_raw'));
+      // The Kafka table has a column for every EnrichedFlow field, and nothing else.
+      const proto = readFileSync(PROTO, 'utf8');
+      const fields = [...proto.matchAll(/^\s+(?:string|bytes|uint32|uint64) (\w+) = \d+;/gm)].map((m) => m[1]);
+      const kafkaColumns = (await query<{ name: string }>("SELECT name FROM system.columns WHERE database = 'helios' AND table = 'flows_kafka' ORDER BY position")).map((c) => c.name);
+      expect(kafkaColumns).toEqual(fields);
+      const views = await query<{ name: string; deps: string[] }>("SELECT name, dependencies_table AS deps FROM system.tables WHERE database = 'helios' AND name = 'flows_kafka'");
+      expect(views[0].deps.sort()).toEqual(['flows_kafka_errors_mv', 'flows_raw_mv']);
+
+      // A run cut short is run again whole: every statement of 0005 once more.
+      const m0005 = committed.find((m) => m.version === 5)!;
+      for (const statement of splitStatements(renderMigration(m0005, { database: 'helios', variables: KAFKA_VARIABLES }))) {
+        await upgrade.command({ query: statement });
+      }
+      expect(await columns('flows_raw')).toEqual(await columns('flows_raw_all'));
+      expect((await columns('flows_raw')).slice(-16)).toEqual(expected);
+      expect(await query('SELECT toString(count()) AS n FROM helios.flows_raw')).toEqual([{ n: '1' }]);
     }
   });
 
@@ -302,6 +343,6 @@ describe('the environment of `flow-enricher migrate`', () => {
     const printed: string[] = [];
     await expect(runMigrationsFromEnv({ CLICKHOUSE_URL: 'http://127.0.0.1:9', CLICKHOUSE_WAIT_SECONDS: '0', MIGRATIONS_DIR: COMMITTED }, (l) => printed.push(l)))
       .rejects.toThrow(/^ClickHouse did not answer within 0 s: /);
-    expect(printed).toEqual([`migrate: 3 migration file(s) in ${COMMITTED}`]);
+    expect(printed).toEqual([`migrate: 4 migration file(s) in ${COMMITTED}`]);
   });
 });

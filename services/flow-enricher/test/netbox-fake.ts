@@ -20,6 +20,7 @@ const ENDPOINTS = {
   '/api/dcim/sites/': 'PaginatedSiteList',
   '/api/dcim/interfaces/': 'PaginatedInterfaceList',
   '/api/ipam/prefixes/': 'PaginatedPrefixList',
+  '/api/ipam/ip-addresses/': 'PaginatedIPAddressList',
 } as const;
 type Endpoint = keyof typeof ENDPOINTS;
 
@@ -28,6 +29,7 @@ export interface NetboxFixture {
   readonly sites: Json[];
   readonly interfaces: Json[];
   readonly prefixes: Json[];
+  readonly ipAddresses: Json[];
 }
 
 const FIXTURE_KEY: Record<Endpoint, keyof NetboxFixture> = {
@@ -35,7 +37,11 @@ const FIXTURE_KEY: Record<Endpoint, keyof NetboxFixture> = {
   '/api/dcim/sites/': 'sites',
   '/api/dcim/interfaces/': 'interfaces',
   '/api/ipam/prefixes/': 'prefixes',
+  '/api/ipam/ip-addresses/': 'ipAddresses',
 };
+
+/** The query parameters the fake filters on, by the object field each one tests. */
+const FILTERS: Record<string, string> = { assigned_object_type: 'assigned_object_type' };
 
 /** Throws, naming the object and the schema errors, when a page is not what NetBox 4.3 would send. */
 export function validatePage(endpoint: Endpoint, page: Json): void {
@@ -73,9 +79,10 @@ export class NetboxFake {
   public readonly requests: string[] = [];
   /**
    * While set, requests get this answer instead (a NetBox that is failing, or a
-   * proxy answering for it): all of them, or the next `times`.
+   * proxy answering for it): all of them, or the next `times`; only those whose
+   * path and query contain `where` when it is set.
    */
-  public failWith?: { status: number; body?: string; times?: number };
+  public failWith?: { status: number; body?: string; times?: number; where?: string };
   /** Milliseconds before each answer (a slow NetBox). */
   public delayMs = 0;
   private server?: Server;
@@ -131,10 +138,10 @@ export class NetboxFake {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     const send = (status: number, body: Json): void => { res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)); };
-    if (this.failWith) {
-      const { status, body, times } = this.failWith;
+    if (this.failWith && (this.failWith.where === undefined || `${url.pathname}${url.search}`.includes(this.failWith.where))) {
+      const { status, body, times, where } = this.failWith;
       if (times !== undefined && times <= 1) this.failWith = undefined;
-      else if (times !== undefined) this.failWith = { status, body, times: times - 1 };
+      else if (times !== undefined) this.failWith = { status, body, times: times - 1, where };
       if (body !== undefined) return void res.writeHead(status, { 'Content-Type': 'text/html' }).end(body);
       return send(status, { detail: 'netbox-fake: failing on purpose' });
     }
@@ -146,8 +153,15 @@ export class NetboxFake {
     const endpoint = url.pathname as Endpoint;
     if (req.method !== 'GET' || !(endpoint in ENDPOINTS)) return send(404, { detail: 'Not found.' });
     let objects = this.fixture[FIXTURE_KEY[endpoint]];
-    const scopeType = url.searchParams.get('scope_type');
-    if (scopeType !== null) objects = objects.filter((o) => o.scope_type === scopeType);
+    const known = NetBoxSchemas.shared().queryParameters(endpoint);
+    for (const [name, value] of url.searchParams) {
+      // A parameter NetBox does not have would be ignored by NetBox and silently return everything: refuse it here.
+      if (!known.has(name)) return send(400, { detail: `netbox-fake: ${endpoint} has no query parameter ${name}` });
+      if (name === 'limit' || name === 'offset') continue;
+      const field = FILTERS[name];
+      if (!field) return send(400, { detail: `netbox-fake: the filter ${name} is not implemented` });
+      objects = objects.filter((o) => o[field] === value);
+    }
     const max = this.options.maxPageSize ?? 1000;
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, max);
     const offset = Number(url.searchParams.get('offset') ?? 0) || 0;
@@ -296,7 +310,14 @@ export function iface(id: number, deviceObject: Json, name: string, speedKbps: n
   };
 }
 
-export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'dcim.region'; object: Json } | null): Json {
+export interface PrefixSpec {
+  readonly scope?: { readonly type: 'dcim.site' | 'dcim.region'; readonly object: Json } | null;
+  readonly tenant?: string;
+  readonly role?: string;
+  readonly vlan?: { readonly id: number; readonly vid: number; readonly name: string };
+}
+
+export function prefix(id: number, cidr: string, scope: PrefixSpec['scope'], spec: Omit<PrefixSpec, 'scope'> = {}): Json {
   return {
     id,
     url: `${API}/ipam/prefixes/${id}/`,
@@ -308,10 +329,10 @@ export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'd
     scope_type: scope?.type ?? null,
     scope_id: scope ? scope.object.id : null,
     scope: scope ? { id: scope.object.id, url: scope.object.url, display: scope.object.display, name: scope.object.name, slug: scope.object.slug, description: '' } : null,
-    tenant: null,
-    vlan: null,
+    tenant: spec.tenant ? brief('tenancy/tenants', 900 + id, spec.tenant, spec.tenant) : null,
+    vlan: spec.vlan ? { id: spec.vlan.id, url: `${API}/ipam/vlans/${spec.vlan.id}/`, display: spec.vlan.name, vid: spec.vlan.vid, name: spec.vlan.name, description: '' } : null,
     status: { value: 'active', label: 'Active' },
-    role: null,
+    role: spec.role ? brief('ipam/roles', 800 + id, spec.role, spec.role) : null,
     is_pool: false,
     mark_utilized: false,
     description: '',
@@ -322,5 +343,47 @@ export function prefix(id: number, cidr: string, scope: { type: 'dcim.site' | 'd
     last_updated: TIME,
     children: 0,
     _depth: 0,
+  };
+}
+
+/**
+ * An IP address as /api/ipam/ip-addresses/ lists it, assigned to a device interface
+ * (NetBox then serializes `assigned_object` as the brief interface with its brief
+ * device) or to nothing.
+ */
+export function ipAddress(id: number, address: string, interfaceObject: Json | null): Json {
+  const d = interfaceObject?.device as Json | undefined;
+  return {
+    id,
+    url: `${API}/ipam/ip-addresses/${id}/`,
+    display_url: `${ORIGIN}/ipam/ip-addresses/${id}/`,
+    display: address,
+    family: addressFamily(address),
+    address,
+    vrf: null,
+    tenant: null,
+    status: { value: 'active', label: 'Active' },
+    // role is left out: unset, NetBox sends null, which its own OpenAPI document does not allow.
+    assigned_object_type: interfaceObject ? 'dcim.interface' : null,
+    assigned_object_id: interfaceObject ? interfaceObject.id : null,
+    assigned_object: interfaceObject && d ? {
+      id: interfaceObject.id,
+      url: interfaceObject.url,
+      display: interfaceObject.display,
+      device: { id: d.id, url: d.url, display: d.display, name: d.name, description: '' },
+      name: interfaceObject.name,
+      description: '',
+      cable: null,
+      _occupied: false,
+    } : null,
+    nat_inside: null,
+    nat_outside: [],
+    // dns_name is left out: unset, NetBox sends "", which the pattern in its own OpenAPI document does not allow.
+    description: '',
+    comments: '',
+    tags: [],
+    custom_fields: {},
+    created: TIME,
+    last_updated: TIME,
   };
 }

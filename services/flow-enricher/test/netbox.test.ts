@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory } from '../src/enrich/inventory.js';
+import { keyOf, parseAddress } from '../src/enrich/ip.js';
 import { Logger } from '../src/log.js';
 import { NetboxClient, NetboxError } from '../src/netbox/client.js';
 import { NetboxRefresher } from '../src/netbox/refresher.js';
@@ -38,17 +39,42 @@ describe('NetboxClient against the NetBox fake (responses validated against NetB
     expect(data.devices.map((d) => d.name)).toEqual(['edge-sto1-01', 'edge-lon2-01', 'spine-fra1-01', 'pp-sto1-01']);
     expect(data.interfaces).toHaveLength(7);
     expect(data.sites).toHaveLength(3);
-    // Only site-scoped prefixes are asked for.
-    expect(data.prefixes.map((p) => p.prefix)).toEqual(['10.1.0.0/16', '10.1.5.0/24', '10.2.0.0/16', '89.160.20.0/24', '2001:db8:1::/48']);
+    expect(data.prefixes.map((p) => p.prefix)).toEqual([
+      '10.1.0.0/16', '10.1.5.0/24', '10.2.0.0/16', '89.160.20.0/24', '2001:db8:1::/48', '10.0.0.0/8', '172.16.0.0/12', '10.1.5.0/28', '2001:db8:1:5::/64',
+    ]);
     expect(fake.requests.filter((r) => r.includes('/dcim/devices/'))).toEqual([
       'GET /api/dcim/devices/?limit=1000',
       'GET /api/dcim/devices/?limit=1000&offset=2',
     ]);
     expect(fake.requests.filter((r) => r.includes('/ipam/prefixes/'))).toEqual([
-      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000',
-      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000&offset=2',
-      'GET /api/ipam/prefixes/?scope_type=dcim.site&limit=1000&offset=4',
+      'GET /api/ipam/prefixes/?limit=1000',
+      'GET /api/ipam/prefixes/?limit=1000&offset=2',
+      'GET /api/ipam/prefixes/?limit=1000&offset=4',
+      'GET /api/ipam/prefixes/?limit=1000&offset=6',
+      'GET /api/ipam/prefixes/?limit=1000&offset=8',
     ]);
+    // Only addresses on device interfaces are asked for, and only the fields read are kept.
+    expect(fake.requests.filter((r) => r.includes('/ipam/ip-addresses/'))).toEqual([
+      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000',
+      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=2',
+      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=4',
+    ]);
+    expect(data.ipAddresses).toEqual([
+      { id: 1001, address: '10.1.5.7/28', assigned_object_type: 'dcim.interface', assigned_object: { id: 301, name: 'swp1', device: { id: 13 } } },
+      { id: 1002, address: '10.2.3.4/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 201, name: 'xe-0/0/0', device: { id: 12 } } },
+      { id: 1003, address: '2001:db8:1::9/64', assigned_object_type: 'dcim.interface', assigned_object: { id: 202, name: 'xe-0/0/1', device: { id: 12 } } },
+      { id: 1004, address: '10.1.9.9/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 101, name: 'Ethernet1', device: { id: 11 } } },
+      { id: 1006, address: '89.160.20.128/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 102, name: 'Ethernet2', device: { id: 11 } } },
+      { id: 1007, address: '89.160.20.200/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 302, name: 'swp2', device: { id: 13 } } },
+    ]);
+    expect(data.prefixes[1]).toEqual({
+      id: 2, prefix: '10.1.5.0/24', scope_type: 'dcim.site', scope: { id: 3, slug: 'fra1' }, tenant: { id: 902, slug: 'dc-fabric' }, role: { id: 802, slug: 'servers' }, vlan: { id: 51, vid: 105 },
+    });
+  });
+
+  it('the fake refuses a query parameter NetBox does not have (NetBox would ignore it and list everything)', async () => {
+    await expect(client().list('api/ipam/ip-addresses/', { assigned_type: 'dcim.interface' }))
+      .rejects.toThrow('NetBox GET /api/ipam/ip-addresses/?assigned_type=dcim.interface&limit=1000: HTTP 400 {"detail":"netbox-fake: /api/ipam/ip-addresses/ has no query parameter assigned_type"}');
   });
 
   it('retries 5xx and 429 with backoff, then succeeds', async () => {
@@ -95,6 +121,50 @@ describe('NetboxClient against the NetBox fake (responses validated against NetB
   it('the fake itself refuses objects NetBox 4.3 would never send', () => {
     expect(() => validatePage('/api/dcim/sites/', { count: 1, next: null, previous: null, results: [{ id: 1, name: 'x' }] }))
       .toThrow(/does not match NetBox 4.3's PaginatedSiteList: PaginatedSiteList\/results\/0: must have required property/);
+  });
+});
+
+describe('NetboxRefresher over NetboxClient against the NetBox fake', () => {
+  it('loads every page into the inventory, keeps the last good inventory when a page fails, and reports its age', async () => {
+    const fake = await NetboxFake.start(netboxFixture(), { token: TOKEN, maxPageSize: 2 });
+    try {
+      const { log, lines } = quiet();
+      const inventories: Inventory[] = [];
+      let failures = 0;
+      const refresher = new NetboxRefresher({
+        source: new NetboxClient({ url: fake.url, tokenFile: tokenFile(), attempts: 2, backoffMs: 1 }),
+        intervalSeconds: 3600,
+        log,
+        onInventory: (i) => inventories.push(i),
+        onFailure: () => failures++,
+      });
+      expect(await refresher.refresh()).toBe(true);
+      const first = refresher.loadedAt!;
+      expect(inventories[0].stats).toMatchObject({ devices: 4, hostAddresses: 6, prefixes: 9 });
+      expect(inventories[0].hosts.get(keyOf(parseAddress('10.1.9.9')!))).toEqual({ device: 'edge-sto1-01', role: 'border', tenant: 'netops', site: 'sto1', interface: 'Ethernet1' });
+      expect(lines.find((l) => l.msg === 'NetBox inventory loaded')).toMatchObject({ hostAddresses: 6, prefixes: 9, warnings: 0 });
+
+      // NetBox fails on the second page of addresses: nothing half-loaded replaces the inventory.
+      fake.fixture.ipAddresses.splice(0, 1);
+      fake.requests.length = 0;
+      fake.failWith = { status: 500, where: 'ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=2' };
+      expect(await refresher.refresh()).toBe(false);
+      expect(fake.requests.filter((r) => r.includes('offset=2') && r.includes('ip-addresses'))).toHaveLength(2);
+      expect([inventories.length, failures, refresher.loadedAt]).toEqual([1, 1, first]);
+      expect(refresher.ageSeconds(first + 90_000)).toBe(90);
+      expect(lines[lines.length - 1]).toMatchObject({ level: 'warn', msg: 'NetBox refresh failed; enriching from the last inventory', inventoryAgeSeconds: 0 });
+      expect(lines[lines.length - 1].error).toMatch(/^NetBox GET \/api\/ipam\/ip-addresses\/\?assigned_object_type=dcim.interface&limit=1000&offset=2: HTTP 500 .* \(after 2 tries\)$/);
+
+      // NetBox is back: the new inventory replaces the old one whole.
+      fake.failWith = undefined;
+      expect(await refresher.refresh()).toBe(true);
+      expect(inventories).toHaveLength(2);
+      expect(inventories[1].stats.hostAddresses).toBe(5);
+      expect(inventories[1].hosts.get(keyOf(parseAddress('10.1.5.7')!))).toBeUndefined();
+      expect(refresher.loadedAt!).toBeGreaterThanOrEqual(first);
+    } finally {
+      await fake.stop();
+    }
   });
 });
 

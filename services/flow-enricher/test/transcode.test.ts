@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 import { GeoIp, type GeoLookup } from '../src/enrich/geoip.js';
 import { buildInventory, type NetboxData } from '../src/enrich/inventory.js';
 import { FlowTranscoder } from '../src/transcode.js';
-import { EXPECTED_EXPORTERS, GEO, GEOIP_FILES, netboxFixture } from './fixture.js';
+import { EXPECTED_EXPORTERS, GEO, GEOIP_FILES, hostFields, netboxFixture } from './fixture.js';
 import { decodeEnriched, EnrichedFlow, FlowMessage, ipBytes, rawFlow, type EnrichedRecord } from './helpers.js';
 
 /**
@@ -45,6 +45,7 @@ const ENRICHED_FULL: EnrichedRecord = {
   src_site: 'sto1', dst_site: 'sto1',
   src_as: 29518, src_as_name: 'Bredband2 AB', src_country: 'SE', src_city: 'Linköping',
   dst_as: 29518, dst_as_name: 'Bredband2 AB', dst_country: 'SE', dst_city: 'Linköping',
+  ...hostFields('src', '89.160.20.128'), ...hostFields('dst', '89.160.20.200'),
 };
 
 function run(t: FlowTranscoder, values: Array<Buffer | null>): EnrichedRecord[] {
@@ -114,19 +115,35 @@ describe('FlowTranscoder', () => {
   it('leaves out addresses goflow2 left empty, and counts each kind of miss', () => {
     const t = transcoder();
     const out = run(t, [
-      rawFlow({ ...FULL, sampler_address: ipBytes('127.0.0.99'), src_addr: new Uint8Array(0), dst_addr: ipBytes('10.9.9.9'), next_hop: new Uint8Array(5) }),
+      rawFlow({ ...FULL, sampler_address: ipBytes('127.0.0.99'), src_addr: new Uint8Array(0), dst_addr: ipBytes('198.18.0.1'), next_hop: new Uint8Array(5) }),
       rawFlow({ ...FULL, in_if: 0, out_if: 99 }),
     ]);
-    expect(out[0]).toMatchObject({ exporter_address: '::ffff:127.0.0.99', exporter_name: '', in_if_name: '', src_addr: '', next_hop: '', dst_addr: '::ffff:10.9.9.9', dst_site: '', src_as: 64500, dst_as: 64501 });
+    expect(out[0]).toMatchObject({ exporter_address: '::ffff:127.0.0.99', exporter_name: '', in_if_name: '', src_addr: '', next_hop: '', dst_addr: '::ffff:198.18.0.1', dst_site: '', dst_device: '', dst_vlan: 0, src_as: 64500, dst_as: 64501 });
     expect(out[1]).toMatchObject({ in_if_index: 0, in_if_name: '', out_if_index: 99, out_if_name: '' });
     expect(t.takeCounters()).toEqual({
       flowsIn: 2, flowsOut: 2, malformedMessages: 0,
       missExporter: 1, missInterface: 1,
-      // 10.9.9.9: no City, ASN or site-scoped prefix; 89.160.20.x: all found.
-      missGeoipCity: 1, missGeoipAsn: 1, missPrefix: 1,
+      // 198.18.0.1: no City, ASN, prefix or device; 89.160.20.x: all found.
+      missGeoipCity: 1, missGeoipAsn: 1, missPrefix: 1, missHost: 1,
       addressCacheHits: 0, addressCacheMisses: 3,
     });
     expect(t.takeCounters().flowsIn).toBe(0);
+  });
+
+  it('writes the NetBox device interface and the most specific prefix of both addresses, IPv4 and IPv6', () => {
+    const t = transcoder();
+    const [v4, v6] = run(t, [
+      rawFlow({ ...FULL, src_addr: ipBytes('10.1.5.7'), dst_addr: ipBytes('10.2.3.4') }),
+      rawFlow({ ...FULL, src_addr: ipBytes('2001:db8:1:5::1'), dst_addr: ipBytes('2001:db8:1::9') }),
+    ]);
+    expect(v4).toMatchObject({ src_site: 'fra1', dst_site: 'lon2', ...hostFields('src', '10.1.5.7'), ...hostFields('dst', '10.2.3.4') });
+    // 2001:db8:1:5::1 is in a NetBox prefix but on no interface.
+    expect(v6).toMatchObject({
+      src_site: 'lon2', src_device: '', src_device_role: '', src_device_tenant: '', src_device_site: '', src_interface: '',
+      src_prefix_tenant: 'transit', src_prefix_role: 'p2p', src_vlan: 600,
+      dst_site: 'lon2', ...hostFields('dst', '2001:db8:1::9'),
+    });
+    expect(t.takeCounters()).toMatchObject({ missPrefix: 0, missHost: 1 });
   });
 
   it('works without GeoIP databases: AS numbers come from the exporter, GeoIP misses are not counted', () => {
@@ -187,7 +204,7 @@ describe('FlowTranscoder', () => {
     const fixture = netboxFixture();
     fixture.devices[0].name = 'renamed';
     t.setInventory(buildInventory(fixture as unknown as NetboxData));
-    expect(run(t, [rawFlow(FULL)])[0].exporter_name).toBe('renamed');
+    expect(run(t, [rawFlow(FULL)])[0]).toMatchObject({ exporter_name: 'renamed', src_device: 'renamed', dst_device: 'spine-fra1-01' });
     expect(lookups).toBe(6);
   });
 

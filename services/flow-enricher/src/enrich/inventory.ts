@@ -48,6 +48,21 @@ export interface NetboxPrefix {
   readonly prefix: string;
   readonly scope_type?: string | null;
   readonly scope?: NetboxBrief | null;
+  readonly tenant?: NetboxBrief | null;
+  readonly role?: NetboxBrief | null;
+  readonly vlan?: { readonly id: number; readonly vid: number } | null;
+}
+
+/**
+ * An IP address assigned to a device interface. NetBox types `assigned_object`
+ * by `assigned_object_type`; for `dcim.interface` it is a brief interface with
+ * its brief device.
+ */
+export interface NetboxIpAddress {
+  readonly id: number;
+  readonly address: string;
+  readonly assigned_object_type?: string | null;
+  readonly assigned_object?: { readonly id: number; readonly name: string; readonly device: { readonly id: number } } | null;
 }
 
 /** The NetBox custom field holding a device's monitoring tier. */
@@ -73,11 +88,35 @@ export interface ExporterInterface {
   readonly speedBps: number;
 }
 
+/** The device and interface an address is assigned to in NetBox. */
+export interface Host {
+  readonly device: string;
+  readonly role: string;
+  readonly tenant: string;
+  readonly site: string;
+  readonly interface: string;
+}
+
+/**
+ * What NetBox's prefixes say about an address: each field from the most specific
+ * prefix holding the address that sets it (a /28 without a VLAN inside a /24 in
+ * VLAN 10 is in VLAN 10). The site is the prefix's scope when that is a site.
+ */
+export interface PrefixFacts {
+  readonly site: string;
+  readonly tenant: string;
+  readonly role: string;
+  /** The VLAN ID, 0 for none. */
+  readonly vlan: number;
+}
+
 export interface InventoryStats {
   readonly devices: number;
   readonly exporterAddresses: number;
   readonly interfaces: number;
-  readonly sitePrefixes: number;
+  /** Addresses assigned to device interfaces. */
+  readonly hostAddresses: number;
+  readonly prefixes: number;
   /** Problems worth a log line: shared addresses, bad ifindex values... */
   readonly warnings: readonly string[];
 }
@@ -88,8 +127,10 @@ export interface Inventory {
   readonly exporters: ReadonlyMap<number | string, Exporter>;
   /** Device id → ifIndex → interface. */
   readonly interfaces: ReadonlyMap<number, ReadonlyMap<number, ExporterInterface>>;
-  /** Site-scoped prefixes → site slug. */
-  readonly prefixSites: PrefixTable<string>;
+  /** Address key → the device interface it is assigned to. */
+  readonly hosts: ReadonlyMap<number | string, Host>;
+  /** Every prefix → what it and the prefixes around it say. */
+  readonly prefixes: PrefixTable<PrefixFacts>;
   readonly stats: InventoryStats;
 }
 
@@ -98,6 +139,7 @@ export interface NetboxData {
   readonly sites: readonly NetboxSite[];
   readonly interfaces: readonly NetboxInterface[];
   readonly prefixes: readonly NetboxPrefix[];
+  readonly ipAddresses: readonly NetboxIpAddress[];
 }
 
 const slug = (b: NetboxBrief | null | undefined): string => b?.slug ?? '';
@@ -110,9 +152,10 @@ function customText(fields: Readonly<Record<string, unknown>> | undefined, name:
 /**
  * Builds the lookup tables. A device is an exporter at its primary IPv4, primary
  * IPv6 and out-of-band addresses (exporters send from a loopback or from the
- * management interface; other interface addresses are not read, to keep one
- * request per object type). Where two devices claim one address, the lower device
- * id keeps it, so the same inventory always gives the same answer.
+ * management interface). Where two devices claim one exporter address, the lower
+ * device id keeps it, so the same inventory always gives the same answer. Flow
+ * addresses are looked up in every address assigned to a device interface
+ * (buildHosts) and in every prefix (buildPrefixes).
  */
 export function buildInventory(data: NetboxData): Inventory {
   const warnings: string[] = [];
@@ -168,29 +211,95 @@ export function buildInventory(data: NetboxData): Inventory {
     interfaceCount++;
   }
 
-  const prefixSites = new PrefixTable<string>();
-  // Most specific first is not needed (the table matches longest prefixes), but the
-  // same prefix in two VRFs must resolve the same way every time.
-  for (const p of [...data.prefixes].sort((a, b) => a.id - b.id)) {
-    if (p.scope_type !== 'dcim.site' || !p.scope?.slug) continue;
-    if (!prefixSites.add(p.prefix, p.scope.slug)) warnings.push(`prefix ${JSON.stringify(p.prefix)} (id ${p.id}) is not a prefix`);
-  }
+  const hosts = buildHosts(data, warnings);
+  const prefixes = buildPrefixes(data.prefixes, warnings);
 
   return {
     exporters,
     interfaces,
-    prefixSites,
+    hosts,
+    prefixes,
     stats: {
       devices: data.devices.length,
       exporterAddresses: exporters.size,
       interfaces: interfaceCount,
-      sitePrefixes: prefixSites.size,
+      hostAddresses: hosts.size,
+      prefixes: prefixes.size,
       warnings,
     },
   };
 }
 
+/**
+ * Address → device interface. One Host object per interface, shared by its
+ * addresses, and the strings shared with the device: what keeps 100k addresses
+ * small (see bench/inventory-memory.ts). Where two interfaces hold one address
+ * (VRRP, anycast, the same private address in two VRFs), the lower ip-address id
+ * keeps it, so the same inventory always gives the same answer.
+ */
+function buildHosts(data: NetboxData, warnings: string[]): Map<number | string, Host> {
+  const devices = new Map(data.devices.map((d) => [d.id, d]));
+  const byInterface = new Map<number, Host>();
+  const hosts = new Map<number | string, Host>();
+  for (const ip of [...data.ipAddresses].sort((a, b) => a.id - b.id)) {
+    const assigned = ip.assigned_object;
+    if (ip.assigned_object_type !== 'dcim.interface' || !assigned?.device) continue;
+    const d = devices.get(assigned.device.id);
+    if (!d) {
+      warnings.push(`address ${ip.address} (id ${ip.id}) is on interface ${assigned.name} of device id ${assigned.device.id}, which NetBox did not list`);
+      continue;
+    }
+    const cidr = parseCidr(ip.address);
+    if (!cidr) {
+      warnings.push(`address ${JSON.stringify(ip.address)} (id ${ip.id}) is not an IP address`);
+      continue;
+    }
+    let host = byInterface.get(assigned.id);
+    if (!host) {
+      host = { device: d.name ?? d.display, role: slug(d.role), tenant: slug(d.tenant), site: slug(d.site), interface: assigned.name };
+      byInterface.set(assigned.id, host);
+    }
+    const key = keyOf(cidr.address);
+    const owner = hosts.get(key);
+    if (owner) {
+      if (owner !== host) warnings.push(`address ${ip.address} is on ${owner.device} ${owner.interface} and ${host.device} ${host.interface}; flows with it are attributed to ${owner.device}`);
+      continue;
+    }
+    hosts.set(key, host);
+  }
+  return hosts;
+}
+
+/** Every prefix, shortest first, so each inherits what a prefix around it sets and it does not. */
+function buildPrefixes(prefixes: readonly NetboxPrefix[], warnings: string[]): PrefixTable<PrefixFacts> {
+  const table = new PrefixTable<PrefixFacts>();
+  const parsed: Array<{ p: NetboxPrefix; length: number; key: number | string }> = [];
+  for (const p of prefixes) {
+    const cidr = parseCidr(p.prefix);
+    if (!cidr) warnings.push(`prefix ${JSON.stringify(p.prefix)} (id ${p.id}) is not a prefix`);
+    else parsed.push({ p, length: cidr.length, key: keyOf(cidr.address) });
+  }
+  // The same prefix in two VRFs: the lower id, every time.
+  parsed.sort((a, b) => a.length - b.length || a.p.id - b.p.id);
+  for (const { p, key } of parsed) {
+    const around = table.lookup(key);
+    const own: PrefixFacts = {
+      site: p.scope_type === 'dcim.site' ? slug(p.scope) : '',
+      tenant: slug(p.tenant),
+      role: slug(p.role),
+      vlan: p.vlan?.vid ?? 0,
+    };
+    table.add(p.prefix, around ? {
+      site: own.site || around.site,
+      tenant: own.tenant || around.tenant,
+      role: own.role || around.role,
+      vlan: own.vlan || around.vlan,
+    } : own);
+  }
+  return table;
+}
+
 /** An inventory with nothing in it. */
 export function emptyInventory(): Inventory {
-  return buildInventory({ devices: [], sites: [], interfaces: [], prefixes: [] });
+  return buildInventory({ devices: [], sites: [], interfaces: [], prefixes: [], ipAddresses: [] });
 }

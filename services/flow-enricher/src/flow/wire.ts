@@ -49,6 +49,11 @@ export class SegmentBuilder {
     return this;
   }
 
+  /** Bytes written so far: where the next field starts. */
+  public get length(): number {
+    return this.bytes.length;
+  }
+
   public build(): Buffer {
     return Buffer.from(this.bytes);
   }

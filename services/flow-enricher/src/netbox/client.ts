@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { NetboxData, NetboxDevice, NetboxInterface, NetboxPrefix, NetboxSite } from '../enrich/inventory.js';
+import type { NetboxBrief, NetboxData, NetboxDevice, NetboxInterface, NetboxIpAddress, NetboxPrefix, NetboxSite } from '../enrich/inventory.js';
 
 export interface NetboxClientOptions {
   /** NetBox's base URL, without /api. */
@@ -30,6 +30,23 @@ interface Page<T> {
   readonly results: T[];
 }
 
+const brief = (b: NetboxBrief | null | undefined): NetboxBrief | null => (b ? { id: b.id, slug: b.slug } : null);
+
+function prefixFields(p: NetboxPrefix): NetboxPrefix {
+  return {
+    id: p.id, prefix: p.prefix, scope_type: p.scope_type, scope: brief(p.scope), tenant: brief(p.tenant), role: brief(p.role),
+    vlan: p.vlan ? { id: p.vlan.id, vid: p.vlan.vid } : null,
+  };
+}
+
+function ipAddressFields(ip: NetboxIpAddress): NetboxIpAddress {
+  const a = ip.assigned_object;
+  return {
+    id: ip.id, address: ip.address, assigned_object_type: ip.assigned_object_type,
+    assigned_object: a?.device ? { id: a.id, name: a.name, device: { id: a.device.id } } : null,
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads NetBox 4.3's REST API: paginated lists, with timeouts and retries. */
@@ -40,15 +57,20 @@ export class NetboxClient {
     this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
   }
 
-  /** The four lists the enricher's inventory is built from. */
+  /** The five lists the enricher's inventory is built from. */
   public async fetchAll(): Promise<NetboxData> {
     const token = await this.token();
     // Sequential on purpose: NetBox is shared with people and other tools.
     const devices = await this.listWith<NetboxDevice>('api/dcim/devices/', {}, token);
     const sites = await this.listWith<NetboxSite>('api/dcim/sites/', {}, token);
     const interfaces = await this.listWith<NetboxInterface>('api/dcim/interfaces/', {}, token);
-    const prefixes = await this.listWith<NetboxPrefix>('api/ipam/prefixes/', { scope_type: 'dcim.site' }, token);
-    return { devices, sites, interfaces, prefixes };
+    // The two long lists keep only the fields read, page by page: a full NetBox
+    // ip-address is over a kilobyte, which for 100k addresses would be the
+    // enricher's largest allocation (see bench/inventory-memory.ts).
+    const prefixes = await this.listWith<NetboxPrefix>('api/ipam/prefixes/', {}, token, prefixFields);
+    // Addresses on virtual machines' interfaces are not devices': not asked for.
+    const ipAddresses = await this.listWith<NetboxIpAddress>('api/ipam/ip-addresses/', { assigned_object_type: 'dcim.interface' }, token, ipAddressFields);
+    return { devices, sites, interfaces, prefixes, ipAddresses };
   }
 
   /** Every object of a list endpoint, following `next` page by page. */
@@ -56,7 +78,7 @@ export class NetboxClient {
     return this.listWith<T>(path, query, await this.token());
   }
 
-  private async listWith<T>(path: string, query: Record<string, string>, token: string | undefined): Promise<T[]> {
+  private async listWith<T>(path: string, query: Record<string, string>, token: string | undefined, pick?: (raw: T) => T): Promise<T[]> {
     const first = new URL(path, this.base);
     for (const [k, v] of Object.entries(query)) first.searchParams.set(k, v);
     first.searchParams.set('limit', String(this.options.pageSize ?? 1000));
@@ -67,7 +89,7 @@ export class NetboxClient {
       if (seen.has(url.href)) throw new NetboxError(`${path}: NetBox sent page ${url.href} twice; stopping rather than looping`, false);
       seen.add(url.href);
       const page: Page<T> = await this.getPage<T>(url, token);
-      out.push(...page.results);
+      for (const r of page.results) out.push(pick ? pick(r) : r);
       url = page.next ? this.sameOrigin(page.next) : undefined;
     }
     return out;
