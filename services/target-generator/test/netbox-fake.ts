@@ -18,7 +18,7 @@ import { deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbo
 
 /** The custom fields a Helios NetBox defines on devices; NetBox lists every defined field, null when unset. */
 export const HELIOS_CUSTOM_FIELDS = [
-  'helios_monitor', 'helios_gnmi', 'helios_snmp', 'helios_flow_source', 'gnmi_port', 'snmp_module', 'snmp_auth',
+  'helios_monitor', 'helios_gnmi', 'helios_snmp', 'gnmi_port', 'snmp_module', 'snmp_auth',
   'telemetry_profile', 'monitoring_tier', 'blackbox_probes', 'metrics_port',
 ] as const;
 
