@@ -6,7 +6,8 @@ import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-s
 import { FLOWS_DATABASE, FlowTables } from '../../constructs/flows/flow-schema.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import {
-  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, columnsOf, FLOW_BUCKET, FLOW_BUCKET_SEC, flowsInRange, flowTotals, variableFilter, type FlowColumn,
+  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, columnsOf, FLOW_BUCKET, FLOW_BUCKET_SEC, flowsInRange, flowTotals, variableFilter,
+  type FlowColumn,
 } from '../shared/clickhouse.js';
 import { DashboardTag } from '../shared/links.js';
 import { heliosDashboard, type DashboardSpec } from '../shared/panels.js';

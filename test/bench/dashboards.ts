@@ -92,8 +92,8 @@ const session = new Session(join(dir, 'db'));
 const query = (sql: string) => session.query(sql, 'JSONCompact');
 const first = (sql: string) => JSON.parse(session.query(sql, 'JSONEachRow').toString().split('\n')[0]) as Record<string, string>;
 
-/** The Kafka consumers' views, which 0004 stops and starts around its backfill. */
-const CONSUMER_VIEW = /^(DETACH|ATTACH) TABLE IF (NOT )?EXISTS helios\.flows_(raw|kafka_errors)_mv\b/;
+/** The Kafka consumers' table, which 0004 stops and starts around its backfill. */
+const CONSUMERS = /^(DETACH|ATTACH) TABLE IF (NOT )?EXISTS helios\.flows_kafka\b/;
 
 function createSchema(): void {
   // The flow store without its Kafka consumers (0003): nothing here reads Kafka.
@@ -101,7 +101,7 @@ function createSchema(): void {
     .filter((m) => !m.name.endsWith('_kafka_ingest'));
   for (const m of migrations) {
     for (const statement of splitStatements(renderMigration(m, { database: FLOWS_DATABASE, variables: {} }))) {
-      if (!CONSUMER_VIEW.test(statement)) query(statement);
+      if (!CONSUMERS.test(statement)) query(statement);
     }
   }
 }

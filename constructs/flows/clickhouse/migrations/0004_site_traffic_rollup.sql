@@ -9,9 +9,10 @@
 --
 -- Created after the Kafka consumers (0003): flows already stored, or stored while
 -- this runs, reach the new table only through the backfill from flows_1m below. So
--- the consumers stop first (their views detached: the flows wait in Kafka), the
--- table is filled from flows_1m, and the consumers start again. Safe to run again
--- whole: the table is emptied before the backfill, while nothing writes to it.
+-- the consumers stop first (the Kafka engine table detached: its shutdown waits for
+-- the block being inserted, and the flows wait in Kafka), the table is filled from
+-- flows_1m, and the consumers start again from their committed offsets. Safe to run
+-- again whole: the table is emptied before the backfill, while nothing writes to it.
 
 CREATE TABLE IF NOT EXISTS helios.flows_1m_sites {{on_cluster}}
 (
@@ -35,9 +36,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE TABLE IF NOT EXISTS helios.flows_1m_sites_all {{on_cluster}} AS helios.flows_1m_sites
 ENGINE = {{distributed:flows_1m_sites}};
 
--- Stop the consumers: the errors view first, so no flow is consumed while only it listens.
-DETACH TABLE IF EXISTS helios.flows_kafka_errors_mv {{on_cluster}};
-DETACH TABLE IF EXISTS helios.flows_raw_mv {{on_cluster}};
+DETACH TABLE IF EXISTS helios.flows_kafka {{on_cluster}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS helios.flows_1m_sites_mv {{on_cluster}} TO helios.flows_1m_sites AS
 SELECT
@@ -56,6 +55,4 @@ SELECT time, exporter_site, exporter_name, src_site, dst_site, proto, sum(bytes)
 FROM helios.flows_1m_all
 GROUP BY time, exporter_site, exporter_name, src_site, dst_site, proto;
 
--- Start the consumers again: flows_raw's view first, so no flow is consumed while only the errors view listens.
-ATTACH TABLE IF NOT EXISTS helios.flows_raw_mv {{on_cluster}};
-ATTACH TABLE IF NOT EXISTS helios.flows_kafka_errors_mv {{on_cluster}};
+ATTACH TABLE IF NOT EXISTS helios.flows_kafka {{on_cluster}};
