@@ -78,6 +78,10 @@ export class ClickHouseQueryBuilder implements cog.Builder<cog.Dataquery> {
  * The flow store keeps every flow 7 days (`flows_raw`), per minute 30 days and
  * per hour 90 days. A dashboard reads the finest table that holds its whole range
  * and stays fast over it: raw flows up to 6 hours, minutes up to 7 days, hours beyond.
+ * Read per minute, a query that needs only sites, exporters and protocols reads the
+ * per-minute traffic between sites (flows_1m_sites) instead of flows_1m, and totals
+ * over the range read its whole hours from flows_1h (flowTotals): the same sums from
+ * fewer rows.
  */
 export const RAW_MAX_RANGE_SEC = 6 * 3600;
 export const PER_MINUTE_MAX_RANGE_SEC = 7 * 86_400;

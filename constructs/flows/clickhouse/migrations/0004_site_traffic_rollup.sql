@@ -49,10 +49,11 @@ FROM helios.flows_raw
 GROUP BY time, exporter_site, exporter_name, src_site, dst_site, proto;
 
 -- Every shard's flows_1m into the shard this runs on: readers sum over all shards.
+-- Streamed without GROUP BY (30 days of keys would not fit in memory): each inserted
+-- block is summed per key, and background merges sum the rest.
 TRUNCATE TABLE IF EXISTS helios.flows_1m_sites {{on_cluster}};
 INSERT INTO helios.flows_1m_sites
-SELECT time, exporter_site, exporter_name, src_site, dst_site, proto, sum(bytes), sum(packets), sum(flows)
-FROM helios.flows_1m_all
-GROUP BY time, exporter_site, exporter_name, src_site, dst_site, proto;
+SELECT time, exporter_site, exporter_name, src_site, dst_site, proto, bytes, packets, flows
+FROM helios.flows_1m_all;
 
 ATTACH TABLE IF NOT EXISTS helios.flows_kafka {{on_cluster}};
