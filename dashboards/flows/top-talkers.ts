@@ -15,29 +15,17 @@ const ADDRESS_WINDOW = '1h';
 /** An address as engineers write it: IPv4 (stored as ::ffff:a.b.c.d) as a.b.c.d. */
 const address = (column: string): string => `replaceRegexpOne(toString(${column}), '^::ffff:', '')`;
 
-/**
- * Top rows of raw flows by estimated bytes. Flows are grouped by their own columns and
- * only the top rows are made text: turning every flow's addresses into text before
- * grouping cost most of the query. The top groups are taken WITH TIES (every group with
- * as many bytes as the last) and then ordered by their text as the panel shows them, so
- * the rows are those grouping by the text would give (an address's text is one to one
- * with the address, a protocol's name with its number).
- */
-function topRawSql(shown: readonly string[], groupBy: readonly string[], columns: readonly string[]): string {
-  const names = shown.map((s) => s.split(' AS ').pop()!);
-  return `SELECT ${shown.join(', ')}, bytes, packets, flows FROM (`
-    + `SELECT ${groupBy.join(', ')}, sum(bytes) AS bytes, sum(packets) AS packets, count() AS flows FROM ${rawFlows(columns, EXPORTER_FILTER)}`
-    + ` GROUP BY ${groupBy.join(', ')} ORDER BY bytes DESC LIMIT ${TOP_N} WITH TIES)`
-    + ` ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
-}
-
 /** Top addresses by estimated bytes. */
 function addressSql(column: 'src_addr' | 'dst_addr'): string {
-  return topRawSql([`${address(column)} AS address`], [column], [column]);
+  return 'SELECT address, sum(bytes) AS bytes, sum(packets) AS packets, count() AS flows'
+    + ` FROM ${rawFlows([`${address(column)} AS address`], EXPORTER_FILTER)}`
+    + ` GROUP BY address ORDER BY bytes DESC, address LIMIT ${TOP_N}`;
 }
 
-const CONVERSATIONS = topRawSql([`${address('src_addr')} AS source`, `${address('dst_addr')} AS destination`, `${PROTOCOL_NAME} AS protocol`, 'service_port'],
-  ['src_addr', 'dst_addr', 'proto', 'service_port'], ['src_addr', 'dst_addr', 'proto', 'least(src_port, dst_port) AS service_port']);
+const CONVERSATIONS = `SELECT ${address('src_addr')} AS source, ${address('dst_addr')} AS destination, ${PROTOCOL_NAME} AS protocol, service_port,`
+  + ' sum(bytes) AS bytes, sum(packets) AS packets, count() AS flows'
+  + ` FROM ${rawFlows(['src_addr', 'dst_addr', 'proto', 'least(src_port, dst_port) AS service_port'], EXPORTER_FILTER)}`
+  + ` GROUP BY source, destination, protocol, service_port ORDER BY bytes DESC, source, destination, protocol, service_port LIMIT ${TOP_N}`;
 
 export function topTalkersDashboard(): DashboardModel {
   return flowDashboard({
