@@ -16,6 +16,8 @@ export const FlowTables = {
   PER_MINUTE: 'flows_1m_all',
   /** Per-hour rollup, 90 days. */
   PER_HOUR: 'flows_1h_all',
+  /** Per-minute traffic between sites, 30 days: the per-minute rollup without AS, countries, ports and interfaces. */
+  SITES_PER_MINUTE: 'flows_1m_sites_all',
 } as const;
 
 /**
@@ -27,6 +29,10 @@ export const ROLLUP_DIMENSIONS = [
   'src_site', 'dst_site', 'src_as', 'dst_as', 'src_country', 'dst_country', 'etype', 'proto', 'service_port',
 ] as const;
 export const ROLLUP_VALUES = ['in_if_speed', 'out_if_speed', 'src_as_name', 'dst_as_name', 'bytes', 'packets', 'flows'] as const;
+
+/** The columns of the per-minute traffic between sites, counted as in the rollups. */
+export const SITE_ROLLUP_DIMENSIONS = ['time', 'exporter_site', 'exporter_name', 'src_site', 'dst_site', 'proto'] as const;
+export const SITE_ROLLUP_VALUES = ['bytes', 'packets', 'flows'] as const;
 
 /** One committed migration. */
 export interface MigrationFile {

@@ -4,7 +4,7 @@ import {
   bitsPerSecondSql, EXPORTER_FILTER, flowDashboard, tablePanel, timeSeriesPanel, TOP_N, topSql,
 } from './shared.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
-import { CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, flowsInRange } from '../shared/clickhouse.js';
+import { CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, flowTotals } from '../shared/clickhouse.js';
 import { DashboardUid } from '../shared/links.js';
 import { Unit } from '../shared/units.js';
 
@@ -20,9 +20,9 @@ const CROSS_BORDER = "src_country != '' AND dst_country != '' AND src_country !=
 
 /** Bytes per country, sent and received: each flow counts for its source's and its destination's country. */
 const BY_COUNTRY = 'SELECT country, sum(sent) + sum(received) AS bytes, sum(sent) AS bytes_sent, sum(received) AS bytes_received FROM ('
-  + `SELECT src_country AS country, sum(bytes) AS sent, toUInt64(0) AS received FROM ${flowsInRange(['src_country', 'bytes'], EXPORTER_FILTER)}`
+  + `SELECT src_country AS country, sum(bytes) AS sent, toUInt64(0) AS received FROM ${flowTotals(['src_country', 'bytes'], EXPORTER_FILTER)}`
   + ' WHERE src_country != \'\' GROUP BY country'
-  + ` UNION ALL SELECT dst_country AS country, toUInt64(0) AS sent, sum(bytes) AS received FROM ${flowsInRange(['dst_country', 'bytes'], EXPORTER_FILTER)}`
+  + ` UNION ALL SELECT dst_country AS country, toUInt64(0) AS sent, sum(bytes) AS received FROM ${flowTotals(['dst_country', 'bytes'], EXPORTER_FILTER)}`
   + ' WHERE dst_country != \'\' GROUP BY country) GROUP BY country ORDER BY bytes DESC, country';
 
 export function geoDashboard(): DashboardModel {

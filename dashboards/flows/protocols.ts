@@ -3,7 +3,7 @@ import {
   TOP_N, topSql,
 } from './shared.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
-import { flowsInRange, rawFlows } from '../shared/clickhouse.js';
+import { flowTotals, rawFlows } from '../shared/clickhouse.js';
 import { DashboardUid } from '../shared/links.js';
 import { Unit } from '../shared/units.js';
 
@@ -22,14 +22,14 @@ export function protocolsDashboard(): DashboardModel {
       timeSeriesPanel('Traffic by protocol', 'Estimated bits per second by IP protocol.',
         bitsPerSecondSql(PROTOCOL_NAME, ['proto'], EXPORTER_FILTER)).height(8).span(24),
       piePanel('Bytes by protocol', 'Share of bytes by IP protocol over the range.',
-        `SELECT ${PROTOCOL_NAME} AS protocol, sum(bytes) AS bytes FROM ${flowsInRange(['proto', 'bytes'], EXPORTER_FILTER)}`
+        `SELECT ${PROTOCOL_NAME} AS protocol, sum(bytes) AS bytes FROM ${flowTotals(['proto', 'bytes'], EXPORTER_FILTER)}`
       + ' GROUP BY protocol ORDER BY bytes DESC, protocol', Unit.BYTES).height(8).span(8),
       piePanel('Packets by protocol', 'Share of packets by IP protocol over the range.',
-        `SELECT ${PROTOCOL_NAME} AS protocol, sum(packets) AS packets FROM ${flowsInRange(['proto', 'packets'], EXPORTER_FILTER)}`
+        `SELECT ${PROTOCOL_NAME} AS protocol, sum(packets) AS packets FROM ${flowTotals(['proto', 'packets'], EXPORTER_FILTER)}`
       + ' GROUP BY protocol ORDER BY packets DESC, protocol', Unit.COUNT).height(8).span(8),
       piePanel('IPv4 and IPv6', 'Share of bytes by IP version.',
         'SELECT multiIf(etype = 2048, \'IPv4\', etype = 34525, \'IPv6\', concat(\'EtherType 0x\', hex(etype))) AS ip_version, sum(bytes) AS bytes'
-      + ` FROM ${flowsInRange(['etype', 'bytes'], EXPORTER_FILTER)} GROUP BY ip_version ORDER BY bytes DESC, ip_version`, Unit.BYTES)
+      + ` FROM ${flowTotals(['etype', 'bytes'], EXPORTER_FILTER)} GROUP BY ip_version ORDER BY bytes DESC, ip_version`, Unit.BYTES)
         .height(8).span(8),
       tablePanel('Top service ports', 'The lower port of each flow (the service side of most conversations) by bytes, with its protocol.',
         topSql([`${PROTOCOL_NAME} AS protocol`, 'service_port'], ['proto', 'service_port'], `proto IN (6, 17, 132) AND ${EXPORTER_FILTER}`))

@@ -6,7 +6,8 @@ import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-s
 import { FLOWS_DATABASE, FlowTables } from '../../constructs/flows/flow-schema.js';
 import type { DashboardModel } from '../../constructs/metrics/grafana.js';
 import {
-  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, FLOW_BUCKET, FLOW_BUCKET_SEC, FLOW_COLUMNS, flowsInRange, variableFilter, type FlowColumn,
+  ALL_VALUE, CLICKHOUSE_DATASOURCE, ClickHouseQueryBuilder, columnsOf, FLOW_BUCKET, FLOW_BUCKET_SEC, flowsInRange, flowTotals, variableFilter,
+  type FlowColumn,
 } from '../shared/clickhouse.js';
 import { DashboardTag } from '../shared/links.js';
 import { heliosDashboard, type DashboardSpec } from '../shared/panels.js';
@@ -63,7 +64,7 @@ export function interfaceVariables(): QueryVariableBuilder[] {
   ];
 }
 
-/** The filter of the exporter variables, for flowsInRange's `where`. */
+/** The filter of the exporter variables, for flowsInRange's and flowTotals' `where`. */
 export const EXPORTER_FILTER = `${variableFilter('exporter_site', 'site')} AND ${variableFilter('exporter_name', 'device')}`;
 
 // ------------------------------------------------------------------ SQL pieces
@@ -75,11 +76,6 @@ export const PROTOCOL_NAME = "transform(proto, [1, 6, 17, 47, 50, 58, 89, 132], 
  * parentheses, which no NetBox slug has, so the label stays one to one with the column.
  */
 export const orUnknown = (column: string, unknown: string): string => `if(${column} = '', '(${unknown})', ${column})`;
-
-/** The flow columns an SQL expression reads. */
-function columnsOf(expression: string): FlowColumn[] {
-  return FLOW_COLUMNS.filter((c) => new RegExp(`\\b${c}\\b`).test(expression));
-}
 
 /**
  * A time series of bits per second, one series per `label` (an SQL expression), from
@@ -126,7 +122,7 @@ export function topSql(keys: readonly string[], columns: readonly FlowColumn[], 
   if (groupBy.length === 0) throw new Error(`top query keys ${keys.join(', ')} read no flow column`);
   const values = ['bytes', 'packets', 'flows'] as const;
   const top = (select: readonly string[]) => `SELECT ${[...select, ...values.map((v) => `sum(${v}) AS ${v}`)].join(', ')}`
-    + ` FROM ${flowsInRange([...columns, ...values], where)}`
+    + ` FROM ${flowTotals([...columns, ...values], where)}`
     + ` GROUP BY ${groupBy.join(', ')} ORDER BY bytes DESC, ${names.join(', ')} LIMIT ${TOP_N}`;
   if (asName === undefined) return top(keys);
   if (!groupBy.includes(asName)) throw new Error(`top query keys ${keys.join(', ')} do not read ${asName}, whose name was asked for`);
@@ -137,7 +133,7 @@ export function topSql(keys: readonly string[], columns: readonly FlowColumn[], 
   const grouped = (row: string) => `tuple(${groupBy.map((c) => `${row}.${rowColumns.indexOf(c) + 1}`).join(', ')})`;
   return `WITH (SELECT groupArray(tuple(${rowColumns.join(', ')})) FROM (${top([...groupBy.map((c) => `${c} AS ${c}`), ...keys])})) AS top_rows,`
     + ` (SELECT groupArray(tuple(${groupBy.join(', ')}, ${nameColumn})) FROM (SELECT ${groupBy.join(', ')}, ${nameColumn}`
-    + ` FROM ${flowsInRange([...groupBy, nameColumn], where)}`
+    + ` FROM ${flowTotals([...groupBy, nameColumn], where)}`
     + ` WHERE has(arrayMap(row -> ${grouped('row')}, top_rows), tuple(${groupBy.join(', ')})) AND (${asName} = 0 OR ${nameColumn} != '')`
     + ` LIMIT 1 BY ${groupBy.join(', ')} LIMIT ${TOP_N})) AS as_names`
     + ` SELECT ${[...names.map((n) => `${at(n)} AS ${n}`), `arrayFirst(named -> ${grouped('named')} = ${grouped('row')}, as_names).${groupBy.length + 1} AS as_name`,

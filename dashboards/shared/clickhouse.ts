@@ -1,7 +1,7 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as common from '@grafana/grafana-foundation-sdk/common';
 import { DatasourceType, DatasourceUid } from './datasources.js';
-import { FLOWS_DATABASE, FlowTables } from '../../constructs/flows/flow-schema.js';
+import { FLOWS_DATABASE, FlowTables, SITE_ROLLUP_DIMENSIONS, SITE_ROLLUP_VALUES } from '../../constructs/flows/flow-schema.js';
 
 /**
  * Grafana's ClickHouse datasource (grafana-clickhouse-datasource) as the
@@ -78,6 +78,10 @@ export class ClickHouseQueryBuilder implements cog.Builder<cog.Dataquery> {
  * The flow store keeps every flow 7 days (`flows_raw`), per minute 30 days and
  * per hour 90 days. A dashboard reads the finest table that holds its whole range
  * and stays fast over it: raw flows up to 6 hours, minutes up to 7 days, hours beyond.
+ * Read per minute, a query that needs only sites, exporters and protocols reads the
+ * per-minute traffic between sites (flows_1m_sites) instead of flows_1m, and totals
+ * over the range read its whole hours from flows_1h (flowTotals): the same sums from
+ * fewer rows.
  */
 export const RAW_MAX_RANGE_SEC = 6 * 3600;
 export const PER_MINUTE_MAX_RANGE_SEC = 7 * 86_400;
@@ -129,7 +133,7 @@ const PER_MINUTE_FITS = `${RANGE} <= ${PER_MINUTE_MAX_RANGE_SEC} AND $__fromTime
  * The one choice of table, as SQL. Grafana sends one fixed SQL text per panel and the
  * plugin only substitutes macros, so the choice happens in ClickHouse: `flow_table`
  * is a constant (the range and `now()` are constants of the query), each UNION ALL
- * branch of `flowsInRange` is guarded by it, and the planner folds a false guard
+ * branch of `flowsInRange` and `flowTotals` is guarded by it, and the planner folds a false guard
  * into reading no granules at all (EXPLAIN indexes=1 shows `Parts: 0`). A hidden
  * Grafana variable could not do it: variables do not see the panel's time range
  * as a number at query time.
@@ -148,40 +152,80 @@ export const FLOW_BUCKET_SEC = `greatest($__interval_s, ${FLOW_TABLE_STEP})`;
 /** The time bucket of a time series row, on the source's `time` column. */
 export const FLOW_BUCKET = `toStartOfInterval(time, toIntervalSecond(${FLOW_BUCKET_SEC}))`;
 
+/** Every 1m row of an hour from WHOLE_HOURS_START up to WHOLE_HOURS_END lies in the range; hours in UTC, as the rollups'. */
+const WHOLE_HOURS_START = "toStartOfHour($__fromTime + 3599, 'UTC')";
+const WHOLE_HOURS_END = "toStartOfHour($__toTime + 60, 'UTC')";
+
 function qualified(table: string): string {
   return `${FLOWS_DATABASE}.${table}`;
 }
 
-function branch(table: string, side: 'raw' | 'rollup', columns: readonly FlowColumn[], guard: string, where: string): string {
+/** One UNION ALL branch: `columns` of `table` where `condition` (guard and time) and the query's `where` hold. */
+function branch(table: string, side: 'raw' | 'rollup', columns: readonly FlowColumn[], condition: string, where: string): string {
   const select = columns.map((c) => {
     const expression = ROLLUP_COLUMNS[c][side];
     return expression === c ? c : `${expression} AS ${c}`;
   });
-  const time = ROLLUP_COLUMNS.time[side];
-  return `SELECT ${select.join(', ')} FROM ${qualified(table)} WHERE ${guard} AND $__timeFilter(${time})${where ? ` AND (${where})` : ''}`;
+  return `SELECT ${select.join(', ')} FROM ${qualified(table)} WHERE ${condition}${where ? ` AND (${where})` : ''}`;
 }
 
-/** Columns a query reads: those named, plus time. */
-function withTime(columns: readonly FlowColumn[]): FlowColumn[] {
-  return [...new Set<FlowColumn>(['time', ...columns])];
+const inRange = (side: 'raw' | 'rollup') => `$__timeFilter(${ROLLUP_COLUMNS.time[side]})`;
+
+/** The flow columns an SQL expression reads. */
+export function columnsOf(expression: string): FlowColumn[] {
+  return FLOW_COLUMNS.filter((c) => new RegExp(`\\b${c}\\b`).test(expression));
 }
+
+const SITE_COLUMNS: ReadonlySet<string> = new Set([...SITE_ROLLUP_DIMENSIONS, ...SITE_ROLLUP_VALUES]);
+
+/**
+ * The per-minute table for these columns and filter: the per-minute traffic between
+ * sites when it has every column read (a fifth of flows_1m's rows at Large-tier
+ * volume), else flows_1m.
+ */
+function perMinuteTable(columns: readonly FlowColumn[], where: string): string {
+  return [...columns, ...columnsOf(where)].every((c) => SITE_COLUMNS.has(c)) ? FlowTables.SITES_PER_MINUTE : FlowTables.PER_MINUTE;
+}
+
+const union = (branches: readonly string[]) => `(\n  ${branches.join('\n  UNION ALL\n  ')}\n)`;
 
 /**
  * The flows of the dashboard's time range as a subquery, from the one table that fits
- * it (raw, per minute or per hour; see FLOW_TABLE), with `columns` and time. `where`
- * filters each branch and may name only columns that have the same name in every
- * table (the exporter's taxonomy, interfaces, sites, AS numbers, countries, etype,
- * proto). Rows are not yet merged: always aggregate (`sum(bytes)`, `GROUP BY`).
+ * it (raw, per minute or per hour; see FLOW_TABLE), with `columns` and time, for time
+ * series. `where` filters each branch and may name only columns that have the same
+ * name in every table (the exporter's taxonomy, interfaces, sites, AS numbers,
+ * countries, etype, proto). Rows are not yet merged: always aggregate (`sum(bytes)`, `GROUP BY`).
  */
 export function flowsInRange(columns: readonly FlowColumn[], where = ''): string {
-  const cols = withTime(columns);
-  return `(
-  ${branch(FlowTables.RAW, 'raw', cols, `${FLOW_TABLE} = 'raw'`, where)}
-  UNION ALL
-  ${branch(FlowTables.PER_MINUTE, 'rollup', cols, `${FLOW_TABLE} = '1m'`, where)}
-  UNION ALL
-  ${branch(FlowTables.PER_HOUR, 'rollup', cols, `${FLOW_TABLE} = '1h'`, where)}
-)`;
+  const cols = [...new Set<FlowColumn>(['time', ...columns])];
+  return union([
+    branch(FlowTables.RAW, 'raw', cols, `${FLOW_TABLE} = 'raw' AND ${inRange('raw')}`, where),
+    branch(perMinuteTable(cols, where), 'rollup', cols, `${FLOW_TABLE} = '1m' AND ${inRange('rollup')}`, where),
+    branch(FlowTables.PER_HOUR, 'rollup', cols, `${FLOW_TABLE} = '1h' AND ${inRange('rollup')}`, where),
+  ]);
+}
+
+/**
+ * The flows of the range for totals over all of it (top tables, shares): as
+ * flowsInRange, without time. A range read per minute that flows_1m_sites cannot
+ * serve reads its whole hours from flows_1h and only the minutes before the first and
+ * after the last whole hour from flows_1m: an hour of flows_1h sums exactly that
+ * hour's flows_1m rows (both views read the same flows), in a fraction of the rows.
+ */
+export function flowTotals(columns: readonly FlowColumn[], where = ''): string {
+  const cols = [...new Set(columns)];
+  const minutes = perMinuteTable(cols, where);
+  const perMinute = minutes === FlowTables.SITES_PER_MINUTE
+    ? [branch(minutes, 'rollup', cols, `${FLOW_TABLE} = '1m' AND ${inRange('rollup')}`, where)]
+    : [
+      branch(minutes, 'rollup', cols, `${FLOW_TABLE} = '1m' AND ${inRange('rollup')} AND (time < ${WHOLE_HOURS_START} OR time >= ${WHOLE_HOURS_END})`, where),
+      branch(FlowTables.PER_HOUR, 'rollup', cols, `${FLOW_TABLE} = '1m' AND time >= ${WHOLE_HOURS_START} AND time < ${WHOLE_HOURS_END}`, where),
+    ];
+  return union([
+    branch(FlowTables.RAW, 'raw', cols, `${FLOW_TABLE} = 'raw' AND ${inRange('raw')}`, where),
+    ...perMinute,
+    branch(FlowTables.PER_HOUR, 'rollup', cols, `${FLOW_TABLE} = '1h' AND ${inRange('rollup')}`, where),
+  ]);
 }
 
 /**

@@ -324,19 +324,31 @@ describe('the flow dashboards\' ClickHouse queries on the real schema and data',
   });
 
   it('reads each range from its own table (rows only one table holds show only in its ranges)', async () => {
-    // A marker exporter in each rollup only: the raw range never sees them, the minute range sees the minute's.
-    const minute = Math.floor((now - 600) / 60) * 60;
+    // Marker exporters in one table each. A per-minute range of whole hours and two half hours: totals read the
+    // half hours from flows_1m (or flows_1m_sites) and the whole hours from flows_1h.
+    const hour = Math.floor(now / 3600) * 3600;
+    const perMinute: TimeRange = { from: hour - 2 * 86_400 + 1800, to: hour + 1800 };
     const insert = (table: string, site: string, time: number) => store.client.command({
       query: `INSERT INTO ${FLOWS_DATABASE}.${table} (time, exporter_site, exporter_name, bytes, packets, flows) VALUES (toDateTime(${time}), '${site}', 'marker', 1, 1, 1)`,
     });
-    await insert('flows_1m', 'marker-1m', minute);
-    await insert('flows_1h', 'marker-1h', Math.floor(minute / 3600) * 3600);
-    const exporters = dashboards.find((d) => d.uid === 'helios-flow-top-talkers')!.panels.find((p) => p.title === 'Top exporters')!;
-    const sites = async (r: TimeRange) => (await store.rows<{ site: string }>(grafanaSql(exporters.targets![0].rawSql!.replace(/LIMIT \d+$/, ''), r, DEFAULT_VARIABLES)))
-      .map((row) => row.site).filter((s) => s.startsWith('marker'));
-    expect(await sites(RANGES.raw)).toEqual([]);
-    expect(await sites(RANGES['1m'])).toEqual(['marker-1m']);
-    expect(await sites(RANGES['1h'])).toEqual(['marker-1h']);
+    await insert('flows_1m', 'marker-1m-edge', hour + 600);
+    await insert('flows_1m', 'marker-1m-whole-hour', hour - 3 * 3600 + 60);
+    await insert('flows_1m_sites', 'marker-1m-sites', hour + 600);
+    await insert('flows_1h', 'marker-1h-whole-hour', hour - 3 * 3600);
+    await insert('flows_1h', 'marker-1h-half-hour', hour);
+    const panel = (uid: string, title: string) => dashboards.find((d) => d.uid === uid)!.panels.find((p) => p.title === title)!;
+    const sites = async (p: Panel, r: TimeRange) => (await store.rows<{ site: string }>(grafanaSql(p.targets![0].rawSql!.replace(/LIMIT \d+$/, ''), r, DEFAULT_VARIABLES)))
+      .map((row) => row.site).filter((s) => s.startsWith('marker')).sort();
+    // Exporters and their sites: flows_1m_sites per minute.
+    const exporters = panel('helios-flow-top-talkers', 'Top exporters');
+    expect(await sites(exporters, RANGES.raw)).toEqual([]);
+    expect(await sites(exporters, perMinute)).toEqual(['marker-1m-sites']);
+    expect(await sites(exporters, RANGES['1h'])).toEqual(['marker-1h-half-hour', 'marker-1h-whole-hour']);
+    // AS pairs need flows_1m: its minutes outside whole hours, flows_1h's whole hours.
+    const asPairs = panel('helios-flow-as-paths', 'AS pairs by exporter site');
+    expect(await sites(asPairs, RANGES.raw)).toEqual([]);
+    expect(await sites(asPairs, perMinute)).toEqual(['marker-1h-whole-hour', 'marker-1m-edge']);
+    expect(await sites(asPairs, RANGES['1h'])).toEqual(['marker-1h-half-hour', 'marker-1h-whole-hour']);
     expect(clickHousePanels(dashboards[0]).length).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,8 @@
 import { FlowTables } from '../../constructs/flows/flow-schema.js';
 import { flowDashboards } from '../../dashboards/flows/index.js';
 import {
-  CLICKHOUSE_DATASOURCE, ClickHouseFormat, ClickHouseQueryBuilder, flowsInRange, PER_MINUTE_MAX_RANGE_SEC, RAW_MAX_RANGE_SEC, variableFilter,
+  CLICKHOUSE_DATASOURCE, ClickHouseFormat, ClickHouseQueryBuilder, flowsInRange, flowTotals, PER_MINUTE_MAX_RANGE_SEC, RAW_MAX_RANGE_SEC,
+  variableFilter,
 } from '../../dashboards/shared/clickhouse.js';
 import { DashboardUid } from '../../dashboards/shared/links.js';
 
@@ -50,9 +51,20 @@ describe('the ClickHouse query builder', () => {
   });
 
   it('reads the flows of a range from the distributed tables, one branch per table, raw up to 6 h and minutes up to 7 days', () => {
-    const sql = flowsInRange(['src_site', 'bytes'], "src_site = 'ams1'");
-    for (const table of Object.values(FlowTables)) expect(sql).toContain(`FROM helios.${table} WHERE`);
+    const tables = (sql: string) => [...sql.matchAll(/FROM helios\.(\w+) WHERE/g)].map((m) => m[1]);
+    const sql = flowsInRange(['src_as', 'bytes'], "src_site = 'ams1'");
+    expect(tables(sql)).toEqual([FlowTables.RAW, FlowTables.PER_MINUTE, FlowTables.PER_HOUR]);
     expect(sql.match(/UNION ALL/g)).toHaveLength(2);
+    // Only sites, exporters and protocols: per minute from the traffic between sites; a filter's columns count too.
+    expect(tables(flowsInRange(['src_site', 'dst_site', 'proto', 'bytes'], "exporter_name = 'x'"))).toEqual([FlowTables.RAW, FlowTables.SITES_PER_MINUTE, FlowTables.PER_HOUR]);
+    expect(tables(flowsInRange(['src_site', 'bytes'], "src_country = 'NL'"))).toEqual([FlowTables.RAW, FlowTables.PER_MINUTE, FlowTables.PER_HOUR]);
+    // Totals: a per-minute range's whole hours from the hourly rollup, the rest from flows_1m; no time column to bucket by.
+    const totals = flowTotals(['src_as', 'bytes'], "src_site = 'ams1'");
+    expect(tables(totals)).toEqual([FlowTables.RAW, FlowTables.PER_MINUTE, FlowTables.PER_HOUR, FlowTables.PER_HOUR]);
+    expect(totals).not.toMatch(/\btime AS time\b|SELECT time,/);
+    expect(totals).toContain("(time < toStartOfHour($__fromTime + 3599, 'UTC') OR time >= toStartOfHour($__toTime + 60, 'UTC'))");
+    expect(totals).toContain("time >= toStartOfHour($__fromTime + 3599, 'UTC') AND time < toStartOfHour($__toTime + 60, 'UTC')");
+    expect(tables(flowTotals(['src_site', 'bytes']))).toEqual([FlowTables.RAW, FlowTables.SITES_PER_MINUTE, FlowTables.PER_HOUR]);
     expect(sql).toContain(`<= ${RAW_MAX_RANGE_SEC}`);
     expect(sql).toContain(`<= ${PER_MINUTE_MAX_RANGE_SEC}`);
     // Estimated traffic on the raw side, as the rollups count it.
@@ -82,7 +94,7 @@ describe('the flow dashboards', () => {
           expect(t.datasource).toEqual(CLICKHOUSE_DATASOURCE);
           expect(t.editorType).toBe('sql');
           expect([p.title, t.format, t.queryType]).toEqual(p.type === 'timeseries' ? [p.title, 0, 'timeseries'] : [p.title, 1, 'table']);
-          for (const table of t.rawSql!.match(/helios\.\w+/g) ?? []) expect([p.title, table]).toEqual([p.title, expect.stringMatching(/^helios\.flows_(raw|1m|1h)_all$/)]);
+          for (const table of t.rawSql!.match(/helios\.\w+/g) ?? []) expect([p.title, table]).toEqual([p.title, expect.stringMatching(/^helios\.flows_(raw|1m|1h|1m_sites)_all$/)]);
         }
       }
     }

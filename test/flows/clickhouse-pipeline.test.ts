@@ -8,11 +8,13 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { goflow2Message, HOST_FACTS, NETBOX, NO_HOST_FACTS, PLACES, startChdb, V4, V6, type Goflow2Flow } from './flow-world.js';
 import { CLICKHOUSE_GROUP } from '../../constructs/flows/clickhouse.js';
-import { FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES } from '../../constructs/flows/flow-schema.js';
+import {
+  FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES, SITE_ROLLUP_DIMENSIONS, SITE_ROLLUP_VALUES,
+} from '../../constructs/flows/flow-schema.js';
 import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
 import { GeoIp } from '../../services/flow-enricher/src/enrich/geoip.js';
 import { buildInventory } from '../../services/flow-enricher/src/enrich/inventory.js';
-import { migrate, parseMigrations } from '../../services/flow-enricher/src/migrate/index.js';
+import { migrate, parseMigrations, renderMigration, splitStatements, type MigrateOptions } from '../../services/flow-enricher/src/migrate/index.js';
 import { FlowTranscoder } from '../../services/flow-enricher/src/transcode.js';
 import { KafkaBroker } from '../peers/harness/kafka.js';
 import { peerData } from '../peers/harness/paths.js';
@@ -23,7 +25,8 @@ import { PeerProcess, waitFor } from '../peers/harness/process.js';
  * FlowMessages → the Flow Enricher's own transcoder (NetBox inventory, the MaxMind
  * test databases) → many length-delimited EnrichedFlows per message → a real Kafka
  * broker → the Kafka engine table of the committed migrations (format Protobuf,
- * the committed enriched_flow.proto) → flows_raw → flows_1m and flows_1h.
+ * the committed enriched_flow.proto) → flows_raw → flows_1m and flows_1h, and
+ * flows_1m_sites, whose migration (0004) is applied to a store already holding flows.
  *
  * The ClickHouse is chdb (ClickHouse 26.x) in a process of its own behind the
  * HTTP interface (chdb-http-server.ts): single server, no Keeper,
@@ -104,6 +107,18 @@ function expectedRollup(flows: readonly Flow[], bucketSec: number): string[] {
   return [...sums].map(([k, [b, p, n]]) => `${k}|${b}|${p}|${n}`).sort();
 }
 
+/** flows_1m_sites as it should be: per minute, exporter, the addresses' sites and protocol. */
+function expectedSiteRollup(flows: readonly Flow[]): string[] {
+  const sums = new Map<string, [bigint, bigint, bigint]>();
+  for (const f of flows) {
+    const key = [Math.floor(f.timeSec / 60) * 60, f.exporter.site, f.exporter.name, PLACES[f.src].site, PLACES[f.dst].site, f.proto].join('|');
+    const scale = BigInt(Math.max(f.samplingRate, 1));
+    const s = sums.get(key) ?? [0n, 0n, 0n];
+    sums.set(key, [s[0] + BigInt(f.bytes) * scale, s[1] + BigInt(f.packets) * scale, s[2] + 1n]);
+  }
+  return [...sums].map(([k, [b, p, n]]) => `${k}|${b}|${p}|${n}`).sort();
+}
+
 // ---------------------------------------------------------------- the test
 
 describe('the flow store on ClickHouse (chdb), fed by the enricher through a real Kafka broker', () => {
@@ -114,7 +129,11 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
   let client: ClickHouseClient;
   let geo: GeoIp;
   let transcoder: FlowTranscoder;
+  let migrateOptions: MigrateOptions;
   const now = Math.floor(Date.now() / 1000);
+  const migrations = parseMigrations(flowStoreMigrations().map((m) => ({ fileName: m.fileName, text: m.sql })));
+  /** Every flow sent so far that reached flows_raw. */
+  const sent: Flow[] = [];
 
   const rows = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
   /** 64-bit counts arrive as numbers or strings depending on the connection's settings: compare them as text. */
@@ -147,7 +166,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     chdb = server.process;
     // The runner's own client, over HTTP as in the cluster.
     client = createClient({ url: server.url, request_timeout: 120_000 });
-    const report = await migrate(client, parseMigrations(flowStoreMigrations().map((m) => ({ fileName: m.fileName, text: m.sql }))), {
+    migrateOptions = {
       database: FLOWS_DATABASE,
       variables: {
         kafka_brokers: broker.bootstrap,
@@ -157,8 +176,11 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
         kafka_schema: `${join(PROTO_DIR, 'enriched_flow.proto')}:EnrichedFlow`,
         kafka_consumers: '1',
       },
-    });
-    expect(report.applied).toEqual(flowStoreMigrations().map((m) => m.fileName.replace(/\.sql$/, '')));
+    };
+    // The store as it was before the per-minute traffic between sites (0004) and the addresses' NetBox facts (0005),
+    // which a later test applies to the flows already stored.
+    const report = await migrate(client, migrations.filter((m) => m.version <= 3), migrateOptions);
+    expect(report.applied).toEqual(['0001_flows_raw', '0002_flow_rollups', '0003_kafka_ingest']);
   }, 180_000);
 
   afterAll(async () => {
@@ -222,7 +244,6 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
       const e = expected.get(key) ?? { n: 0, bytes: 0n };
       expected.set(key, { n: e.n + 1, bytes: e.bytes + BigInt(f.bytes) });
     }
-    const mapped = (a: string) => (a.includes(':') ? a : `::ffff:${a}`);
     expect(stored.map((r) => `${r.exporter} ${r.src} ${r.name}/${r.site}/${r.region} ${r.src_site}/${r.src_country}/${r.src_as}/${r.src_as_name} ${r.n} ${r.bytes}`).sort())
       .toEqual([...expected].map(([key, e]) => {
         const [exporterAddress, src] = key.split('|');
@@ -230,33 +251,6 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
         const p = PLACES[src];
         return `${mapped(exporterAddress)} ${mapped(src)} ${exporter.name}/${exporter.site}/${exporter.name ? 'eu-west' : ''} ${p.site}/${p.country}/${p.as}/${p.asName} ${e.n} ${e.bytes}`;
       }).sort());
-
-    // Both addresses' NetBox device interface and prefix, as stored: every flow of an address carries its facts.
-    const facts = (side: 'src' | 'dst') => `concat(${side}_device, '/', ${side}_device_role, '/', ${side}_device_tenant, '/', ${side}_device_site, '/', ${side}_interface,
-      ' ', ${side}_prefix_tenant, '/', ${side}_prefix_role, '/', toString(${side}_vlan))`;
-    const storedFacts = await rows<{ a: string; facts: string; n: string }>(
-      `SELECT toString(src_addr) AS a, ${facts('src')} AS facts, count() AS n FROM ${FLOWS_DATABASE}.flows_raw GROUP BY ALL
-       UNION ALL
-       SELECT toString(dst_addr) AS a, ${facts('dst')} AS facts, count() AS n FROM ${FLOWS_DATABASE}.flows_raw GROUP BY ALL`);
-    const expectedFacts = new Map<string, number>();
-    for (const f of flows) {
-      for (const a of [f.src, f.dst]) {
-        const key = `${mapped(a)} ${HOST_FACTS[a] ?? NO_HOST_FACTS}`;
-        expectedFacts.set(key, (expectedFacts.get(key) ?? 0) + 1);
-      }
-    }
-    const summed = new Map<string, number>();
-    for (const r of storedFacts) summed.set(`${r.a} ${r.facts}`, (summed.get(`${r.a} ${r.facts}`) ?? 0) + Number(r.n));
-    expect([...summed].sort()).toEqual([...expectedFacts].sort());
-    // A flow between two NetBox-known hosts: both devices' name, role, tenant and site.
-    const [between] = await rows<{ n: string; src: string; dst: string }>(
-      `SELECT count() AS n, any(concat(src_device, '/', src_device_role, '/', src_device_tenant, '/', src_device_site)) AS src,
-              any(concat(dst_device, '/', dst_device_role, '/', dst_device_tenant, '/', dst_device_site)) AS dst
-       FROM ${FLOWS_DATABASE}.flows_raw WHERE src_addr = toIPv6('10.1.2.3') AND dst_addr = toIPv6('10.2.0.9')`);
-    expect(text(between)).toEqual({
-      n: String(flows.filter((f) => f.src === '10.1.2.3' && f.dst === '10.2.0.9').length), src: 'edge-ams1-01/border//ams1', dst: 'core-fra1-01/core/netops/fra1',
-    });
-    expect(Number(between.n)).toBeGreaterThan(0);
 
     const rollup = async (table: string) => (await rows<Record<string, string | number>>(
       `SELECT toUnixTimestamp(time) AS t, exporter_site, exporter_name, in_if_name, out_if_name, src_site, dst_site, src_as, dst_as,
@@ -275,6 +269,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     expect(await rollup(FlowTables.PER_MINUTE)).toEqual(perMinute);
     expect(await rollup(FlowTables.PER_HOUR)).toEqual(perHour);
     expect(await count(FlowTables.RAW)).toBe(flows.length);
+    sent.push(...flows);
 
     // Interface speeds and AS names ride along as aggregates.
     const speeds = await rows<{ in_if_name: string; speed: string }>(
@@ -287,6 +282,79 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
       `SELECT dst_as, any(dst_as_name) AS name FROM ${FLOWS_DATABASE}.flows_1m WHERE dst_as != 0 GROUP BY dst_as ORDER BY dst_as`);
     expect(asNames.map(text)).toEqual([{ dst_as: '209', name: '' }, { dst_as: '6939', name: 'Hurricane Electric, Inc.' }, { dst_as: '29518', name: 'Bredband2 AB' }]);
   }, 180_000);
+
+  const mapped = (a: string) => (a.includes(':') ? a : `::ffff:${a}`);
+
+  const siteRollup = async (table: string) => (await rows<Record<string, string | number>>(
+    `SELECT toUnixTimestamp(time) AS t, exporter_site, exporter_name, src_site, dst_site, proto, sum(bytes) AS b, sum(packets) AS p, sum(flows) AS n
+     FROM ${FLOWS_DATABASE}.${table} GROUP BY ALL`))
+    .map((r) => [r.t, r.exporter_site, r.exporter_name, r.src_site, r.dst_site, r.proto, r.b, r.p, r.n].join('|'))
+    .sort();
+
+  it('upgrades a store holding flows: 0004 fills the per-minute traffic between sites exactly once, 0005 stores both addresses\' NetBox facts of every flow after', async () => {
+    const report = await migrate(client, migrations, migrateOptions);
+    expect(report.applied).toEqual(['0004_site_traffic_rollup', '0005_address_netbox']);
+    expect(sent.length).toBeGreaterThan(0);
+    const before = expectedSiteRollup(sent);
+    expect(before.length).toBeGreaterThan(10);
+    expect(await siteRollup('flows_1m_sites')).toEqual(before);
+    expect(await siteRollup(FlowTables.SITES_PER_MINUTE)).toEqual(before);
+    // The consumers run again, and feed the new table too.
+    const [consumers] = await rows<{ views: string[] }>(
+      `SELECT dependencies_table AS views FROM system.tables WHERE database = '${FLOWS_DATABASE}' AND name = 'flows_kafka'`);
+    expect([...consumers.views].sort()).toEqual(['flows_kafka_errors_mv', 'flows_raw_mv']);
+    const more = generateFlows(600, 4_242, (() => {
+      let i = 0;
+      return () => now - 30 - ((i++ * 611) % 5_000);
+    })());
+    const stored = await count('flows_raw');
+    await send(more);
+    // Two rebuilds of the consumers in a row: the group's rebalance may wait out the old members' session (45 s).
+    await waitFor('the new flows in flows_raw', async () => (await count('flows_raw')) >= stored + more.length, 180_000, 1000);
+    // Both addresses' NetBox device interface and prefix, as stored: every flow after 0005 carries its addresses' facts;
+    // the flows stored before it keep the columns' empty defaults.
+    const facts = (side: 'src' | 'dst') => `concat(${side}_device, '/', ${side}_device_role, '/', ${side}_device_tenant, '/', ${side}_device_site, '/', ${side}_interface,
+      ' ', ${side}_prefix_tenant, '/', ${side}_prefix_role, '/', toString(${side}_vlan))`;
+    const storedFacts = await rows<{ a: string; facts: string; n: string }>(
+      `SELECT toString(src_addr) AS a, ${facts('src')} AS facts, count() AS n FROM ${FLOWS_DATABASE}.flows_raw GROUP BY ALL
+       UNION ALL
+       SELECT toString(dst_addr) AS a, ${facts('dst')} AS facts, count() AS n FROM ${FLOWS_DATABASE}.flows_raw GROUP BY ALL`);
+    const expectedFacts = new Map<string, number>();
+    for (const f of [...sent, ...more]) {
+      for (const a of [f.src, f.dst]) {
+        const key = `${mapped(a)} ${(more.includes(f) && HOST_FACTS[a]) || NO_HOST_FACTS}`;
+        expectedFacts.set(key, (expectedFacts.get(key) ?? 0) + 1);
+      }
+    }
+    const summed = new Map<string, number>();
+    for (const r of storedFacts) summed.set(`${r.a} ${r.facts}`, (summed.get(`${r.a} ${r.facts}`) ?? 0) + Number(r.n));
+    expect([...summed].sort()).toEqual([...expectedFacts].sort());
+    // A flow between two NetBox-known hosts: both devices' name, role, tenant and site.
+    const [between] = await rows<{ n: string; src: string; dst: string }>(
+      `SELECT count() AS n, any(concat(src_device, '/', src_device_role, '/', src_device_tenant, '/', src_device_site)) AS src,
+              any(concat(dst_device, '/', dst_device_role, '/', dst_device_tenant, '/', dst_device_site)) AS dst
+       FROM ${FLOWS_DATABASE}.flows_raw WHERE src_addr = toIPv6('10.1.2.3') AND dst_addr = toIPv6('10.2.0.9') AND src_device != ''`);
+    expect(text(between)).toEqual({
+      n: String(more.filter((f) => f.src === '10.1.2.3' && f.dst === '10.2.0.9').length), src: 'edge-ams1-01/border//ams1', dst: 'core-fra1-01/core/netops/fra1',
+    });
+    expect(Number(between.n)).toBeGreaterThan(0);
+
+    sent.push(...more);
+    await waitFor('the new flows in flows_1m_sites', async () => Number((await rows<{ n: string }>(
+      `SELECT sum(flows) AS n FROM ${FLOWS_DATABASE}.flows_1m_sites`))[0].n) >= sent.length, 30_000, 500);
+    expect(await siteRollup('flows_1m_sites')).toEqual(expectedSiteRollup(sent));
+
+    // A run cut short is run again whole: the migration's statements once more count nothing twice.
+    const sites = migrations.find((m) => m.name === '0004_site_traffic_rollup')!;
+    for (const statement of splitStatements(renderMigration(sites, migrateOptions))) await client.command({ query: statement });
+    expect(await siteRollup('flows_1m_sites')).toEqual(expectedSiteRollup(sent));
+    // And a per-minute row of flows_1m_sites sums the flows_1m rows of its minute, exporter, sites and protocol.
+    const fromPerMinute = (await rows<Record<string, string | number>>(
+      `SELECT toUnixTimestamp(time) AS t, exporter_site, exporter_name, src_site, dst_site, proto, sum(bytes) AS b, sum(packets) AS p, sum(flows) AS n
+       FROM ${FLOWS_DATABASE}.flows_1m GROUP BY ALL`))
+      .map((r) => [r.t, r.exporter_site, r.exporter_name, r.src_site, r.dst_site, r.proto, r.b, r.p, r.n].join('|')).sort();
+    expect(await siteRollup('flows_1m_sites')).toEqual(fromPerMinute);
+  }, 300_000);
 
   it('sets a message it cannot parse aside in flows_kafka_errors and keeps consuming', async () => {
     const before = await count('flows_raw');
@@ -310,7 +378,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     const ages = { 'one day': 1, 'eight days': 8, 'thirty-one days': 31, 'ninety-one days': 91 } as const;
     const aged = Object.values(ages).flatMap((days, i) => generateFlows(5, 100 + i, () => now - days * day - 3_600));
     const ageOf = (f: Flow) => Math.round((now - f.timeSec) / day);
-    const tables = ['flows_raw', 'flows_1m', 'flows_1h'];
+    const tables = ['flows_raw', 'flows_1m', 'flows_1h', 'flows_1m_sites'];
     // Background merges drop expired parts on their own within seconds: hold them, to see the flows arrive first.
     for (const table of tables) await client.command({ query: `SYSTEM STOP TTL MERGES ${FLOWS_DATABASE}.${table}` });
     const before = { raw: await count('flows_raw') };
@@ -327,6 +395,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     expect(await byAge('flows_raw', 'time_received', 'count()')).toEqual(everyAge);
     expect(await byAge('flows_1m', 'time', 'sum(flows)')).toEqual(everyAge);
     expect(await byAge('flows_1h', 'time', 'sum(flows)')).toEqual(everyAge);
+    expect(await byAge('flows_1m_sites', 'time', 'sum(flows)')).toEqual(everyAge);
 
     for (const table of tables) {
       await client.command({ query: `SYSTEM START TTL MERGES ${FLOWS_DATABASE}.${table}` });
@@ -335,6 +404,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     expect(await byAge('flows_raw', 'time_received', 'count()')).toEqual({ 1: 5 });
     expect(await byAge('flows_1m', 'time', 'sum(flows)')).toEqual({ 1: 5, 8: 5 });
     expect(await byAge('flows_1h', 'time', 'sum(flows)')).toEqual({ 1: 5, 8: 5, 31: 5 });
+    expect(await byAge('flows_1m_sites', 'time', 'sum(flows)')).toEqual({ 1: 5, 8: 5 });
     // The recent flows are untouched.
     expect(await count('flows_raw')).toBe(before.raw + 5);
   }, 180_000);
@@ -344,6 +414,9 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
       `SELECT name FROM system.columns WHERE database = '${FLOWS_DATABASE}' AND table = '${table}' ORDER BY position`)).map((c) => c.name);
     for (const table of ['flows_1m', 'flows_1h', FlowTables.PER_MINUTE, FlowTables.PER_HOUR]) {
       expect(new Set(await columns(table))).toEqual(new Set([...ROLLUP_DIMENSIONS, ...ROLLUP_VALUES]));
+    }
+    for (const table of ['flows_1m_sites', FlowTables.SITES_PER_MINUTE]) {
+      expect(await columns(table)).toEqual([...SITE_ROLLUP_DIMENSIONS, ...SITE_ROLLUP_VALUES]);
     }
     expect(await columns(FlowTables.RAW)).toEqual(await columns('flows_raw'));
   });
