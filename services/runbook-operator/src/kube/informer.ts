@@ -26,7 +26,10 @@ export interface InformerOptions<T extends KubernetesObject> {
  */
 export class RestartingInformer<T extends KubernetesObject> {
   private readonly informer: ReturnType<typeof makeInformer<T>>;
+  /** Failures in a row (reset by a delivered event): the backoff's attempt. */
   private failures = 0;
+  /** Every failure ever: tells whether a start went through. */
+  private errors = 0;
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private synced = false;
@@ -47,11 +50,11 @@ export class RestartingInformer<T extends KubernetesObject> {
 
   public async start(): Promise<void> {
     this.stopped = false;
-    const failures = this.failures;
+    const errors = this.errors;
     try {
       await this.informer.start();
       // A failed list is reported through the error callback, not the promise.
-      if (this.failures === failures) this.synced = true;
+      if (this.errors === errors) this.synced = true;
     } catch (e) {
       this.restart(e);
     }
@@ -78,6 +81,7 @@ export class RestartingInformer<T extends KubernetesObject> {
 
   private restart(err: unknown): void {
     if (this.stopped) return;
+    this.errors++;
     this.failures++;
     const delay = backoffMs(this.failures, this.options.restartBaseMs ?? 500, this.options.restartMaxMs ?? 30_000);
     this.options.log('warn', `watch of ${this.options.kind} failed; restarting`, { kind: this.options.kind, error: (err as Error)?.message ?? String(err), attempt: this.failures, delayMs: delay });
@@ -86,9 +90,9 @@ export class RestartingInformer<T extends KubernetesObject> {
       this.timer = undefined;
       if (this.stopped) return;
       this.restarts++;
-      const failures = this.failures;
+      const errors = this.errors;
       this.informer.start().then(() => {
-        if (this.failures === failures) this.synced = true;
+        if (this.errors === errors) this.synced = true;
       }, (e: unknown) => this.restart(e));
     }, delay);
   }
