@@ -26,7 +26,7 @@ export const DEFAULT_WEBHOOK_TOKEN_FILE = '/etc/helios/webhook/token';
 
 /**
  * POD_NAMESPACE (@default helios-automation), POD_NAME (the Lease identity; @default the host name),
- * EXECUTOR_IMAGE (required: the image the Jobs run, the operator's own), HELIOS_GNMI_TLS
+ * HELIOS_EXECUTOR_IMAGE (required: the image the Jobs run, the operator's own), HELIOS_GNMI_TLS
  * (tls | skip-verify | plaintext; @default tls), HELIOS_GNMI_CA_FILE, METRICS_PORT (@default 8080),
  * WEBHOOK_PORT (@default 8443), WEBHOOK_TOKEN_FILE (@default /etc/helios/webhook/token),
  * RESYNC_SECONDS (@default 300), LEASE_DURATION_SECONDS / LEASE_RENEW_DEADLINE_SECONDS /
@@ -44,8 +44,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
     }
     return n;
   };
-  const image = env.EXECUTOR_IMAGE ?? '';
-  if (image === '') problems.push('EXECUTOR_IMAGE: not set; it names the image the executor Jobs run (the operator\'s own, pinned by tag)');
+  const image = env.HELIOS_EXECUTOR_IMAGE ?? '';
+  if (image === '') problems.push('HELIOS_EXECUTOR_IMAGE: not set; it names the image the executor Jobs run (the operator\'s own, pinned by tag)');
   const tls = (env.HELIOS_GNMI_TLS ?? 'tls') as GnmiTlsMode;
   if (!GNMI_TLS_MODES.includes(tls)) problems.push(`HELIOS_GNMI_TLS: ${JSON.stringify(env.HELIOS_GNMI_TLS)} is not one of ${GNMI_TLS_MODES.join(', ')}`);
   const lease: LeaseTimings = {

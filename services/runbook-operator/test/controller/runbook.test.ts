@@ -36,13 +36,13 @@ describe('runbook readiness', () => {
 
 describe('operator configuration', () => {
   test('defaults', () => {
-    const c = loadConfig({ EXECUTOR_IMAGE: 'img:1', POD_NAME: 'op-0' });
+    const c = loadConfig({ HELIOS_EXECUTOR_IMAGE: 'img:1', POD_NAME: 'op-0' });
     expect(c).toMatchObject({ namespace: 'helios-automation', identity: 'op-0', job: { image: 'img:1', gnmiTls: 'tls' }, metricsPort: 8080, webhookPort: 8443, resyncMs: 300_000, lease: { durationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 } });
   });
 
   test('every bad value is named with what is allowed', () => {
     const bad = (): unknown => loadConfig({ HELIOS_GNMI_TLS: 'maybe', METRICS_PORT: 'x', LEASE_DURATION_SECONDS: '5', LEASE_RENEW_DEADLINE_SECONDS: '6' });
-    expect(bad).toThrow(/EXECUTOR_IMAGE: not set/);
+    expect(bad).toThrow(/HELIOS_EXECUTOR_IMAGE: not set/);
     expect(bad).toThrow(/HELIOS_GNMI_TLS: "maybe" is not one of tls, skip-verify, plaintext/);
     expect(bad).toThrow(/METRICS_PORT: "x" is not a number from 0 to 65535/);
     expect(bad).toThrow(/LEASE_RENEW_DEADLINE_SECONDS: 6 must be less than LEASE_DURATION_SECONDS \(5\)/);
