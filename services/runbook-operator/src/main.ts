@@ -20,8 +20,13 @@ async function operate(): Promise<number> {
     stopRequested = resolve;
   });
   const operator = new Operator({
-    kubeConfig, namespace: config.namespace, identity: config.identity, job: config.job, log: jsonLogger,
-    resyncMs: config.resyncMs, lease: config.lease,
+    kubeConfig,
+    namespace: config.namespace,
+    identity: config.identity,
+    job: config.job,
+    log: jsonLogger,
+    resyncMs: config.resyncMs,
+    lease: config.lease,
     // Losing the lease mid-reconcile leaves nothing safe to finish: exit and come back as a follower.
     onLostLeadership: () => {
       lost = true;
@@ -31,7 +36,11 @@ async function operate(): Promise<number> {
   const requestedBy = await operator.client.whoAmI();
   const token = tokenFromFile(config.webhookTokenFile);
   const webhook = new AlertWebhook({
-    client: operator.client, namespace: config.namespace, requestedBy, token, log: jsonLogger,
+    client: operator.client,
+    namespace: config.namespace,
+    requestedBy,
+    token,
+    log: jsonLogger,
     parametersOf: (name) => operator.runbooks.get(name, config.namespace)?.spec.parameters?.map((p) => p.name),
   });
   const metricsServer = await serveMetrics(config.metricsPort, operator.metrics.registry, () => operator.ready);

@@ -194,7 +194,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) {
         reject(new Error(`body: larger than ${MAX_BODY_BYTES} bytes`));
         req.destroy();
-      } else chunks.push(c);
+      } else {chunks.push(c);}
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);

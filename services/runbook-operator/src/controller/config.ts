@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
+import { GNMI_TLS_MODES, type GnmiTlsMode, type JobSettings } from './job.js';
 import { AUTOMATION_NAMESPACE, METRICS_PORT, WEBHOOK_PORT } from '../api/types.js';
 import type { LeaseTimings } from '../kube/lease.js';
-import { GNMI_TLS_MODES, type GnmiTlsMode, type JobSettings } from './job.js';
 
 /** The operator's settings, from its environment (the Deployment sets them). */
 export interface OperatorConfig {

@@ -1,7 +1,7 @@
+import { resolveTargets, type TargetInventory } from './targets.js';
 import {
   type HistoryEntry, type Phase, type ResolvedTarget, type Runbook, type RunbookExecution, type RunbookExecutionStatus, TERMINAL_PHASES,
 } from '../api/types.js';
-import { resolveTargets, type TargetInventory } from './targets.js';
 
 /** @default of RunbookSpec.timeoutSeconds */
 export const DEFAULT_RUNBOOK_TIMEOUT_SECONDS = 600;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
-import {
-  EXECUTION_LABEL, EXECUTOR_ENV, EXECUTOR_SERVICE_ACCOUNT, GNMI_CREDENTIALS_DIR, GNMI_CREDENTIALS_SECRET, GROUP, type Runbook, type RunbookExecution, VERSION,
-} from '../api/types.js';
 import { DEFAULT_RUNBOOK_TIMEOUT_SECONDS } from './execution.js';
+import {
+  EXECUTION_LABEL, EXECUTOR_ENV, EXECUTOR_SERVICE_ACCOUNT, GNMI_CREDENTIALS_DIR, GNMI_CREDENTIALS_SECRET, GROUP,
+  type Runbook, type RunbookExecution, VERSION,
+} from '../api/types.js';
 
 export type GnmiTlsMode = 'tls' | 'skip-verify' | 'plaintext';
 export const GNMI_TLS_MODES: readonly GnmiTlsMode[] = ['tls', 'skip-verify', 'plaintext'];
@@ -51,8 +52,12 @@ export function buildJob(execution: RunbookExecution, runbook: Runbook, settings
       namespace,
       labels,
       ownerReferences: [{
-        apiVersion: `${GROUP}/${VERSION}`, kind: 'RunbookExecution', name: execution.metadata.name,
-        uid: String((execution.metadata as { uid?: unknown }).uid), controller: true, blockOwnerDeletion: true,
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'RunbookExecution',
+        name: execution.metadata.name,
+        uid: String((execution.metadata as { uid?: unknown }).uid),
+        controller: true,
+        blockOwnerDeletion: true,
       }],
     },
     spec: {

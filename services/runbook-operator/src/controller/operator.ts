@@ -56,17 +56,24 @@ export class Operator {
     this.log = (level, message, fields) => options.log(level, message, { operator: options.identity, ...fields });
     this.metrics = new OperatorMetrics(() => this.executions.list(namespace).filter((e) => e.status?.phase === 'PendingApproval'));
     this.runbooks = new RestartingInformer<Runbook>(kubeConfig, {
-      kind: 'Runbook', path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${RUNBOOKS}`, log: this.log,
+      kind: 'Runbook',
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${RUNBOOKS}`,
+      log: this.log,
       list: () => this.client.listRunbooks(namespace),
       onChange: (rb) => this.queue.add(`runbook/${rb.metadata.name}`),
     });
     this.executions = new RestartingInformer<RunbookExecution>(kubeConfig, {
-      kind: 'RunbookExecution', path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${EXECUTIONS}`, log: this.log,
+      kind: 'RunbookExecution',
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${EXECUTIONS}`,
+      log: this.log,
       list: () => this.client.listExecutions(namespace),
       onChange: (ex) => this.queue.add(`execution/${ex.metadata.name}`),
     });
     this.jobs = new RestartingInformer<V1Job>(kubeConfig, {
-      kind: 'Job', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, labelSelector: EXECUTION_LABEL, log: this.log,
+      kind: 'Job',
+      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      labelSelector: EXECUTION_LABEL,
+      log: this.log,
       list: () => this.client.listJobs(namespace, EXECUTION_LABEL),
       onChange: (job) => {
         const execution = job.metadata?.labels?.[EXECUTION_LABEL];
@@ -174,13 +181,20 @@ export class Operator {
       // Applied together, the execution can arrive before its runbook: ask before calling it missing.
       const runbook = this.runbooks.get(ref, namespace) ?? (needsInventory(execution) ? await this.client.getRunbook(namespace, ref) : undefined);
       const runbookProblem = runbook === undefined ? undefined : this.validate(runbook);
-      const parameterProblem = runbook === undefined || runbookProblem !== undefined ? undefined : minimalParameterProblem(runbook, execution.spec.parameters);
+      const parameterProblem = runbook === undefined || runbookProblem !== undefined
+        ? undefined : minimalParameterProblem(runbook, execution.spec.parameters);
       const inventory = needsInventory(execution) && runbook !== undefined && runbookProblem === undefined && parameterProblem === undefined
         ? await this.client.readTargetInventory() : undefined;
       const jobName = jobNameFor(execution);
       const job = this.jobs.get(jobName, namespace);
       const decision = decide({
-        execution, runbook, runbookProblem, parameterProblem, inventory, jobName, now: new Date(),
+        execution,
+        runbook,
+        runbookProblem,
+        parameterProblem,
+        inventory,
+        jobName,
+        now: new Date(),
         job: job === undefined ? undefined : { name: jobName, finished: jobFinished(job) },
       });
       if (!this.leading) return;
@@ -209,7 +223,12 @@ export class Operator {
     let previous = from;
     for (const t of decision.transitions) {
       this.log(WARNING_PHASES.has(t.phase) ? 'warn' : 'info', 'execution phase changed', {
-        execution: execution.metadata.name, runbook: execution.spec.runbookRef.name, from: previous ?? null, phase: t.phase, reason: t.reason, detail: t.message,
+        execution: execution.metadata.name,
+        runbook: execution.spec.runbookRef.name,
+        from: previous ?? null,
+        phase: t.phase,
+        reason: t.reason,
+        detail: t.message,
       });
       previous = t.phase;
       try {

@@ -36,7 +36,7 @@ export function parseGnmicTargets(files: ReadonlyArray<{ readonly configMap: str
     if (parsed === null || parsed === undefined) continue;
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`target ConfigMap ${configMap}: expected a map of target name to target, got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
     for (const [name, target] of Object.entries(parsed as Record<string, unknown>)) {
-      const t = target as { address?: unknown; 'event-tags'?: unknown } | null;
+      const t = target as { 'address'?: unknown; 'event-tags'?: unknown } | null;
       if (t === null || typeof t !== 'object' || typeof t.address !== 'string') {
         throw new Error(`target ConfigMap ${configMap}: target ${name} has no address`);
       }

@@ -72,7 +72,8 @@ export class OperatorClient {
   }
 
   public createExecution(execution: RunbookExecution): Promise<RunbookExecution> {
-    return this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: execution.metadata.namespace!, plural: EXECUTIONS, body: execution }) as Promise<RunbookExecution>;
+    const namespace = execution.metadata.namespace!;
+    return this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: EXECUTIONS, body: execution }) as Promise<RunbookExecution>;
   }
 
   /**
@@ -127,7 +128,9 @@ export class OperatorClient {
       body: {
         metadata: { generateName: `${meta.name}.`, namespace: meta.namespace },
         involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind: 'RunbookExecution', name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
-        type, reason, message: message.slice(0, 1024),
+        type,
+        reason,
+        message: message.slice(0, 1024),
         source: { component },
         reportingComponent: component,
         reportingInstance: instance,
