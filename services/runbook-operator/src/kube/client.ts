@@ -73,7 +73,8 @@ export class OperatorClient {
 
   public createExecution(execution: RunbookExecution): Promise<RunbookExecution> {
     const namespace = execution.metadata.namespace!;
-    return this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: EXECUTIONS, body: execution }) as Promise<RunbookExecution>;
+    const request = { group: GROUP, version: VERSION, namespace, plural: EXECUTIONS, body: execution };
+    return this.custom.createNamespacedCustomObject(request) as Promise<RunbookExecution>;
   }
 
   /**
