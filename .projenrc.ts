@@ -284,8 +284,10 @@ service({
   name: 'runbook-operator',
   description: 'Runs Runbooks against network devices: approvals, Jobs that drive devices over gNMI, rollback, audit',
   deps: {
+    '@grpc/grpc-js': '^1.14.7',
     '@kubernetes/client-node': '~1.4.0',
     'prom-client': '^15.1.3',
+    'protobufjs': '^8.8.1',
     'yaml': '^2.9.1',
     'zod': '^4.6.7',
   },
