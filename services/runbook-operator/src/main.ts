@@ -2,6 +2,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, loadConfig } from './controller/config.js';
 import { Operator } from './controller/operator.js';
+import { runExecutor } from './executor/run.js';
 import { jsonLogger } from './log.js';
 import { serveMetrics } from './metrics.js';
 import { AlertWebhook, serveWebhook, tokenFromFile } from './webhook.js';
@@ -9,7 +10,7 @@ import { AlertWebhook, serveWebhook, tokenFromFile } from './webhook.js';
 const USAGE = `usage: runbook-operator operate   the controller (Deployment)
        runbook-operator execute   run one execution's steps (the Job the operator creates)`;
 
-/** Exit codes: 0 done, 1 failed (or lost the lease), 2 bad configuration. */
+/** Exit codes of `operate`: 0 stopped, 1 failed (or lost the lease), 2 bad configuration; `execute` has its own (ExecutorExit). */
 async function operate(): Promise<number> {
   const config = loadConfig(process.env);
   const kubeConfig = new KubeConfig();
@@ -64,8 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (command === 'operate') return await operate();
-    process.stderr.write('runbook-operator execute: the executor is not built into this version\n');
-    return 2;
+    return await runExecutor(process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
       jsonLogger('error', e.message, { problems: e.problems });

@@ -8,7 +8,7 @@ import { OperatorMetrics } from '../metrics.js';
 import { decide, type Decision, isTerminal, needsInventory } from './execution.js';
 import { buildJob, jobFinished, jobNameFor, type JobSettings } from './job.js';
 import { WorkQueue } from './queue.js';
-import { minimalParameterProblem, minimalRunbookProblem, runbookStatus, runbookStatusChanged } from './runbook.js';
+import { parameterProblem, runbookProblem, runbookStatus, runbookStatusChanged } from './runbook.js';
 
 export const COMPONENT = 'helios-runbook-operator';
 const WARNING_PHASES = new Set(['Failed', 'RollingBack', 'RolledBack', 'RollbackFailed']);
@@ -152,14 +152,10 @@ export class Operator {
     }
   }
 
-  private validate(runbook: Runbook): string | undefined {
-    return minimalRunbookProblem(runbook);
-  }
-
   private async reconcileRunbook(name: string): Promise<void> {
     const runbook = this.runbooks.get(name, this.options.namespace);
     if (runbook === undefined) return;
-    const problem = this.validate(runbook);
+    const problem = runbookProblem(runbook);
     const status = runbookStatus(runbook, problem, new Date());
     if (!runbookStatusChanged(runbook, status)) return;
     try {
@@ -180,18 +176,17 @@ export class Operator {
       const ref = execution.spec.runbookRef?.name;
       // Applied together, the execution can arrive before its runbook: ask before calling it missing.
       const runbook = this.runbooks.get(ref, namespace) ?? (needsInventory(execution) ? await this.client.getRunbook(namespace, ref) : undefined);
-      const runbookProblem = runbook === undefined ? undefined : this.validate(runbook);
-      const parameterProblem = runbook === undefined || runbookProblem !== undefined
-        ? undefined : minimalParameterProblem(runbook, execution.spec.parameters);
-      const inventory = needsInventory(execution) && runbook !== undefined && runbookProblem === undefined && parameterProblem === undefined
+      const badRunbook = runbook === undefined ? undefined : runbookProblem(runbook);
+      const badParameters = runbook === undefined || badRunbook !== undefined ? undefined : parameterProblem(runbook, execution.spec.parameters);
+      const inventory = needsInventory(execution) && runbook !== undefined && badRunbook === undefined && badParameters === undefined
         ? await this.client.readTargetInventory() : undefined;
       const jobName = jobNameFor(execution);
       const job = this.jobs.get(jobName, namespace);
       const decision = decide({
         execution,
         runbook,
-        runbookProblem,
-        parameterProblem,
+        runbookProblem: badRunbook,
+        parameterProblem: badParameters,
         inventory,
         jobName,
         now: new Date(),

@@ -1,41 +1,29 @@
 import type { Condition, Runbook, RunbookStatus } from '../api/types.js';
+import { ParameterError, parseParameters } from '../core/params.js';
+import { validateRunbook } from '../core/validate.js';
 
 /**
- * STAND-IN for the executor package's runbook validation (rb-exec's core), used
- * until it is merged: the structural checks the controller needs to refuse a
- * runbook, returning the first problem naming its field, or undefined.
+ * The runbook's problems as one message (empty spec fields, bad paths, templates and
+ * expressions: the executor's own validation), plus what only the operator cares
+ * about: an approval nobody could give. Undefined when the runbook can run.
  */
-export function minimalRunbookProblem(runbook: Runbook): string | undefined {
-  const steps = runbook.spec?.steps;
-  if (!Array.isArray(steps) || steps.length === 0) return 'spec.steps: a runbook needs at least one step';
-  const names = new Set<string>();
-  const all = [...steps.map((s, i) => [`spec.steps[${i}]`, s] as const), ...(runbook.spec.rollbackSteps ?? []).map((s, i) => [`spec.rollbackSteps[${i}]`, s] as const)];
-  for (const [path, step] of all) {
-    if (names.has(step.name)) return `${path}.name: ${JSON.stringify(step.name)} is used twice; step names are unique within steps and rollbackSteps`;
-    names.add(step.name);
-    const kinds = ['gnmiGet', 'gnmiSet', 'wait', 'condition', 'notify', 'script'].filter((k) => (step as unknown as Record<string, unknown>)[k] !== undefined);
-    if (kinds.length !== 1) return `${path}: set exactly one of gnmiGet, gnmiSet, wait, condition, notify, script (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})`;
-  }
+export function runbookProblem(runbook: Runbook): string | undefined {
+  const problems = validateRunbook(runbook.spec);
   if (runbook.spec.approvalRequired === true && (runbook.spec.approvers ?? []).length === 0) {
-    return 'spec.approvers: approvalRequired is true but no approver group is named, so nobody could approve';
+    problems.push('spec.approvers: approvalRequired is true but no approver group is named, so nobody could approve');
   }
-  return undefined;
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
-/**
- * STAND-IN for the executor package's parameter parsing, until merged: every
- * parameter the execution sets is declared, and every required one is set.
- */
-export function minimalParameterProblem(runbook: Runbook, parameters: Readonly<Record<string, string>> | undefined): string | undefined {
-  const declared = new Map((runbook.spec.parameters ?? []).map((p) => [p.name, p]));
-  for (const name of Object.keys(parameters ?? {})) {
-    if (!declared.has(name)) return `spec.parameters.${name}: runbook ${runbook.metadata.name} has no such parameter (it has ${[...declared.keys()].join(', ') || 'none'})`;
+/** The execution's parameters' problems against the runbook (parsed as the executor will), or undefined. */
+export function parameterProblem(runbook: Runbook, parameters: Readonly<Record<string, string>> | undefined): string | undefined {
+  try {
+    parseParameters(runbook.spec.parameters ?? [], parameters);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ParameterError) return e.message;
+    throw e;
   }
-  for (const p of declared.values()) {
-    const required = p.required ?? p.default === undefined;
-    if (required && parameters?.[p.name] === undefined) return `spec.parameters.${p.name}: required by runbook ${runbook.metadata.name} and not set`;
-  }
-  return undefined;
 }
 
 /** The runbook's status for a validation result; the Ready condition keeps its transition time while its status holds. */
