@@ -291,6 +291,12 @@ service({
     'yaml': '^2.9.1',
     'zod': '^4.6.7',
   },
+  scripts: { bench: 'tsx bench/runbooks.ts' },
+});
+
+project.addTask('bench:runbooks', {
+  description: 'Runbook operator: overhead per execution over 100 executions (creation → Job created, Job finished → final status), p50/p99 with the core count',
+  exec: 'npm run bench --workspace=services/runbook-operator',
 });
 
 project.addTask('bench:dashboards', {
