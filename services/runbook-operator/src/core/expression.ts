@@ -169,7 +169,7 @@ class Parser {
         if (!ROOTS.includes(t.v)) throw new ExpressionError(`unknown name "${t.v}" at ${t.at} (allowed: ${ROOTS.join(', ')}, true, false, null, or a function: ${Object.keys(FUNCTIONS).join(', ')})`);
         return this.ref(t.v, t.at);
       }
-      throw new ExpressionError(`unexpected ${describe(t)} at ${t.at}`);
+      throw new ExpressionError(`expected a value but found ${describe(t)} at ${t.at}`);
     });
   }
   private call(fn: string, at: number): Node {
