@@ -1,6 +1,6 @@
 import type { RunbookSpec, RunbookStep } from '../api/types.js';
 import { parsePath } from '../gnmi/path.js';
-import { parseExpression } from './expression.js';
+import { checkExpressionTemplates, parseExpression } from './expression.js';
 import { checkParameterDeclarations } from './params.js';
 import { templateNames, valueTemplateNames } from './template.js';
 
@@ -55,6 +55,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
         text(f, s);
         if (typeof s !== 'string') return;
         try {
+          checkExpressionTemplates(s);
           const e = parseExpression(s);
           for (const r of e.stepRefs) if (!visible.has(r)) problems.push(`${at}.${f}: reads steps.${r}.output, which is not an earlier step (earlier: ${[...visible].join(', ') || 'none'})`);
           for (const p of e.paramRefs) if (!params.has(p)) problems.push(`${at}.${f}: reads params.${p}, which is not declared (declared: ${[...params].sort().join(', ') || 'none'})`);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluate, ExpressionError, type Json, MAX_EXPRESSION_LENGTH, MAX_NESTING, parseExpression } from '../../src/core/expression.js';
+import { checkExpressionTemplates, evaluate, ExpressionError, type Json, MAX_EXPRESSION_LENGTH, MAX_NESTING, parseExpression, renderExpression } from '../../src/core/expression.js';
 import type { StepContext } from '../../src/core/template.js';
 
 const ctx = (steps: Record<string, unknown> = {}): StepContext => ({
@@ -82,6 +82,27 @@ describe('the safe expression language', () => {
     ['lower(1)', /lower\(\) needs a string/],
   ])('evaluating %j fails: %s', (source, message) => {
     expect(() => evaluate(source, ctx({ read: gnmiOutput }))).toThrow(message);
+  });
+
+  test('steps["name"] reads like steps.name', () => {
+    expect(evaluate('steps["read"].output.peers[0].state == steps.read.output.peers[0].state', ctx({ read: gnmiOutput }))).toBe(true);
+    expect(parseExpression('steps["mlag-status"].output.x').stepRefs).toEqual(['mlag-status']);
+  });
+
+  test('templates stand only inside string literals, and their values cannot escape them', () => {
+    const out = { '/interfaces/interface[name=Ethernet1]/config/enabled': true };
+    const render = (value: string) => (t: string) => (t.includes('params.interface') ? value : 'x');
+    const source = 'steps.v.output["/interfaces/interface[name={{ params.interface }}]/config/enabled"] == true';
+    expect(evaluate(renderExpression(source, render('Ethernet1')), ctx({ v: out }))).toBe(true);
+    // A value crafted to close the string and turn the condition true stays a string.
+    const injected = renderExpression(source, render('x"]/config/enabled"] == null || true || ["'));
+    expect(evaluate(injected, ctx({ v: out }))).toBe(false);
+    fc.assert(fc.property(fc.string({ maxLength: 40 }), (v) => {
+      expect(evaluate(renderExpression('"{{ params.interface }}"', render(v)), ctx())).toBe(v);
+      expect(evaluate(renderExpression("'<{{ params.interface }}>'", render(v)), ctx())).toBe(`<${v}>`);
+    }), { numRuns: 500 });
+    expect(() => checkExpressionTemplates('{{ params.count }} == 3')).toThrow('a template {{ ... }} in an expression must stand inside a string literal (to compare a value, read params.NAME)');
+    expect(() => checkExpressionTemplates('"{{ params.x }}" ==')).toThrow('expected a value but found the end');
   });
 
   test('collects the steps and parameters an expression reads', () => {

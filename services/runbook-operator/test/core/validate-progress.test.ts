@@ -41,6 +41,7 @@ describe('runbook validation', () => {
         { name: 'future', script: { expression: 'true' } },
         { name: 'future', notify: { message: '{{ secrets.x }}' } },
         { name: 'restore-saved-state', notify: { message: 'x' } },
+        { name: 'tpl', condition: { expression: '{{ params.p }} == 1' } },
       ],
       rollbackSteps: [{ name: 'rb', notify: { message: 'x' } }],
     })).toEqual([
@@ -63,6 +64,7 @@ describe('runbook validation', () => {
       'spec.steps[10].name: "future" is used twice (names are unique across steps and rollbackSteps)',
       'spec.steps[10].notify.message: unknown template name "{{ secrets.x }}" (allowed: params.NAME, target.name, target.address, target.labels.LABEL, execution.name)',
       'spec.steps[11].name: "restore-saved-state" is reserved for the automatic restore',
+      'spec.steps[12].condition.expression: a template {{ ... }} in an expression must stand inside a string literal (to compare a value, read params.NAME)',
     ]);
     expect(validateRunbook({ category: 'backup', riskLevel: 'low', steps: [] })).toEqual(['spec.steps: a runbook needs at least one step']);
   });
