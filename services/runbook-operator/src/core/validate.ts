@@ -32,6 +32,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
   for (const [f, v] of [['spec.timeoutSeconds', spec.timeoutSeconds]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) problems.push(`${f}: ${JSON.stringify(v)} is not a positive whole number of seconds`);
   }
+  const runbookTimeout = Number.isInteger(spec.timeoutSeconds) && spec.timeoutSeconds! > 0 ? spec.timeoutSeconds! : 600;
   const names = new Set<string>();
   const check = (steps: readonly RunbookStep[], field: string, visible: Set<string>): void => {
     steps.forEach((step, i) => {
@@ -96,7 +97,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
           }
           case 'wait':
             if (!(typeof step.wait?.seconds === 'number' && step.wait.seconds >= 0)) problems.push(`${at}.wait.seconds: ${JSON.stringify(step.wait?.seconds)} is not a number of seconds ≥ 0`);
-            else if (step.wait.seconds >= (step.timeoutSeconds ?? 30)) problems.push(`${at}.wait.seconds: ${step.wait.seconds} is not shorter than the step's timeoutSeconds (${step.timeoutSeconds ?? 30})`);
+            else if (step.wait.seconds >= runbookTimeout) problems.push(`${at}.wait.seconds: ${step.wait.seconds} is not shorter than the runbook's timeoutSeconds (${runbookTimeout})`);
             break;
           case 'condition':
             expr('condition.expression', step.condition?.expression);
