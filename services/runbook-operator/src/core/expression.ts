@@ -169,7 +169,7 @@ class Parser {
         if (!ROOTS.includes(t.v)) throw new ExpressionError(`unknown name "${t.v}" at ${t.at} (allowed: ${ROOTS.join(', ')}, true, false, null, or a function: ${Object.keys(FUNCTIONS).join(', ')})`);
         return this.ref(t.v, t.at);
       }
-      throw new ExpressionError(`unexpected ${describe(t)} at ${t.at}`);
+      throw new ExpressionError(`expected a value but found ${describe(t)} at ${t.at}`);
     });
   }
   private call(fn: string, at: number): Node {
@@ -199,6 +199,9 @@ class Parser {
         path.push({ index });
       } else break;
     }
+    // steps["name"] is the same as steps.name (step names may hold "-").
+    const head = path[0];
+    if (root === 'steps' && head && 'index' in head && head.index.k === 'lit' && typeof head.index.v === 'string') path[0] = { field: head.index.v };
     const first = path[0];
     const second = path[1];
     if (root === 'steps' && !(first && 'field' in first && second && 'field' in second && second.field === 'output')) {
@@ -224,6 +227,34 @@ export interface Expression {
   readonly stepRefs: readonly string[];
   /** Parameters the expression reads. */
   readonly paramRefs: readonly string[];
+}
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** Stands for a template while the expression is checked: a character no token may hold outside a string. */
+const SENTINEL = '\u0001';
+
+/**
+ * Templates in an expression may stand only inside string literals
+ * (`steps.read.output["/interfaces/interface[name={{ params.interface }}]/config"]`),
+ * and their values are escaped there, so a parameter value can never change what the
+ * expression does. Use params.X to compare a value.
+ */
+export function checkExpressionTemplates(source: string): void {
+  const marked = source.replace(PLACEHOLDER, SENTINEL);
+  try {
+    parseExpression(marked);
+  } catch (e) {
+    if (e instanceof ExpressionError && e.message.startsWith(`unexpected character "${SENTINEL}"`)) {
+      throw new ExpressionError('a template {{ ... }} in an expression must stand inside a string literal (to compare a value, read params.NAME)');
+    }
+    throw e;
+  }
+}
+
+/** Substitutes the templates of an expression (inside its string literals), escaped, and parses it. */
+export function renderExpression(source: string, render: (template: string) => string): Expression {
+  checkExpressionTemplates(source);
+  return parseExpression(source.replace(PLACEHOLDER, (t) => render(t).replace(/[\\"']/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\t/g, '\\t')));
 }
 
 export function parseExpression(source: string): Expression {

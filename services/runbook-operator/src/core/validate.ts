@@ -1,6 +1,6 @@
 import type { RunbookSpec, RunbookStep } from '../api/types.js';
 import { parsePath } from '../gnmi/path.js';
-import { parseExpression } from './expression.js';
+import { checkExpressionTemplates, parseExpression } from './expression.js';
 import { checkParameterDeclarations } from './params.js';
 import { templateNames, valueTemplateNames } from './template.js';
 
@@ -32,6 +32,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
   for (const [f, v] of [['spec.timeoutSeconds', spec.timeoutSeconds]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) problems.push(`${f}: ${JSON.stringify(v)} is not a positive whole number of seconds`);
   }
+  const runbookTimeout = Number.isInteger(spec.timeoutSeconds) && spec.timeoutSeconds! > 0 ? spec.timeoutSeconds! : 600;
   const names = new Set<string>();
   const check = (steps: readonly RunbookStep[], field: string, visible: Set<string>): void => {
     steps.forEach((step, i) => {
@@ -55,6 +56,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
         text(f, s);
         if (typeof s !== 'string') return;
         try {
+          checkExpressionTemplates(s);
           const e = parseExpression(s);
           for (const r of e.stepRefs) if (!visible.has(r)) problems.push(`${at}.${f}: reads steps.${r}.output, which is not an earlier step (earlier: ${[...visible].join(', ') || 'none'})`);
           for (const p of e.paramRefs) if (!params.has(p)) problems.push(`${at}.${f}: reads params.${p}, which is not declared (declared: ${[...params].sort().join(', ') || 'none'})`);
@@ -95,7 +97,7 @@ export function validateRunbook(spec: RunbookSpec): string[] {
           }
           case 'wait':
             if (!(typeof step.wait?.seconds === 'number' && step.wait.seconds >= 0)) problems.push(`${at}.wait.seconds: ${JSON.stringify(step.wait?.seconds)} is not a number of seconds ≥ 0`);
-            else if (step.wait.seconds >= (step.timeoutSeconds ?? 30)) problems.push(`${at}.wait.seconds: ${step.wait.seconds} is not shorter than the step's timeoutSeconds (${step.timeoutSeconds ?? 30})`);
+            else if (step.wait.seconds >= runbookTimeout) problems.push(`${at}.wait.seconds: ${step.wait.seconds} is not shorter than the runbook's timeoutSeconds (${runbookTimeout})`);
             break;
           case 'condition':
             expr('condition.expression', step.condition?.expression);

@@ -4,7 +4,7 @@ import {
   type DeviceResponse, EXECUTOR_ENV, GNMI_CREDENTIALS_DIR, type ResolvedTarget, type RunbookExecution, type RunbookExecutionStatus,
   type RunbookSpec, type RunbookStep, type SavedValue, type StepPhase, type StepStatus,
 } from '../api/types.js';
-import { evaluate } from '../core/expression.js';
+import { evaluate, type Expression, renderExpression } from '../core/expression.js';
 import { type ParsedParameter, ParameterError, parseParameters } from '../core/params.js';
 import { holds, nextStep, setResume } from '../core/progress.js';
 import { renderText, renderValue, type StepContext } from '../core/template.js';
@@ -144,6 +144,11 @@ function renderSet(step: RunbookStep, ctx: StepContext) {
 
 type Rendered = ReturnType<typeof renderSet>;
 
+/** An expression with its templates (inside string literals) rendered for one target. */
+function expression(source: string, ctx: StepContext): Expression {
+  return renderExpression(source, (t) => renderText(t, ctx));
+}
+
 /** Whether the device holds every value the Set writes (and none of the deleted paths). */
 async function deviceHolds(c: GnmiClient, set: Rendered, timeoutMs: number): Promise<{ ok: boolean; read: Record<string, unknown>; mismatch?: string }> {
   const read: Record<string, unknown> = {};
@@ -240,15 +245,12 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
         switch (kind) {
           case 'gnmiGet': {
             const c = client(run, target);
-            const values: unknown[] = [];
             const read: Record<string, unknown> = {};
             for (const p of step.gnmiGet!.paths) {
               const path = renderText(p, ctx());
-              const v = (await c.get(path, timeoutMs)) ?? null;
-              values.push(v);
-              read[path] = v;
+              read[path] = (await c.get(path, timeoutMs)) ?? null;
             }
-            outputs[target.name] = values.length === 1 ? values[0] : values;
+            outputs[target.name] = read;
             devices.push({ device: target.name, response: truncate(JSON.stringify(read)) });
             break;
           }
@@ -262,19 +264,24 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
             break;
           }
           case 'condition': {
-            const v = evaluate(step.condition!.expression, ctx());
+            const v = evaluate(expression(step.condition!.expression, ctx()), ctx());
             if (typeof v !== 'boolean') throw new StepFailure(`the condition gave ${JSON.stringify(v)}, not true or false`);
             outputs[target.name] = v;
             if (!v) throw new StepFailure(step.condition!.message !== undefined ? renderText(step.condition!.message, ctx()) : `condition is false on ${target.name}: ${step.condition!.expression}`);
             break;
           }
           case 'script':
-            outputs[target.name] = evaluate(step.script!.expression, ctx());
+            outputs[target.name] = evaluate(expression(step.script!.expression, ctx()), ctx());
             break;
           case 'notify': {
             const text = renderText(step.notify!.message, ctx());
             run.log({ level: 'info', msg: 'notify', step: step.name, device: target.name, notification: text });
-            await run.api.event(run.execution, `${which}/${step.name}/${target.name}`, 'RunbookNotify', text);
+            try {
+              await run.api.event(run.execution, `${which}/${step.name}/${target.name}`, 'RunbookNotify', text);
+            } catch (e) {
+              // The log line above is the record; a missing Event must not fail (and roll back) a change.
+              run.log({ level: 'warn', msg: 'notification Event not recorded', step: step.name, device: target.name, error: message(e) });
+            }
             outputs[target.name] = text;
             break;
           }

@@ -116,8 +116,11 @@ export class GnmiClient {
   private readonly client: grpc.Client;
   private readonly metadata: grpc.Metadata;
 
+  private readonly secret: string;
+
   public constructor(public readonly address: string, options: GnmiOptions) {
     this.client = new grpc.Client(address, channelCredentials(options));
+    this.secret = options.credentials.password;
     this.metadata = new grpc.Metadata();
     this.metadata.set('username', options.credentials.username);
     this.metadata.set('password', options.credentials.password);
@@ -134,11 +137,16 @@ export class GnmiClient {
         this.metadata,
         { deadline: Date.now() + timeoutMs },
         (err, res) => {
-          if (err) reject(new GnmiError(`${method} ${this.address}: ${err.details || err.message}`, err.code));
+          if (err) reject(new GnmiError(`${method} ${this.address}: ${this.redact(err.details || err.message)}`, err.code));
           else resolve(res as Record<string, unknown>);
         },
       );
     });
+  }
+
+  /** Device errors end up in status and logs; some devices echo the credentials (gnxi: "not authorized with user:password"). */
+  private redact(text: string): string {
+    return this.secret === '' ? text : text.split(this.secret).join('<redacted>');
   }
 
   /**

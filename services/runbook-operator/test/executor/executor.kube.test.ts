@@ -34,14 +34,14 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
       parameters: [{ name: 'interface', type: 'string' }, { name: 'settle', type: 'duration', default: '1s' }],
       steps: [
         { name: 'read-before', gnmiGet: { paths: [`${cfg('{{ params.interface }}')}/enabled`] } },
-        { name: 'is-up', condition: { expression: 'steps.read-before.output == true', message: '{{ params.interface }} is not enabled' } },
+        { name: 'is-up', condition: { expression: 'steps["read-before"].output["/interfaces/interface[name={{ params.interface }}]/config/enabled"] == true', message: '{{ params.interface }} is not enabled' } },
         { name: 'disable', gnmiSet: { update: [{ path: `${cfg('{{ params.interface }}')}/enabled`, value: false }] } },
         { name: 'read-down', gnmiGet: { paths: [cfg('{{ params.interface }}')] } },
-        { name: 'is-down', condition: { expression: 'steps.read-down.output.enabled == false && params.settle == 1' } },
+        { name: 'is-down', condition: { expression: 'steps.read-down.output["/interfaces/interface[name={{ params.interface }}]/config"].enabled == false && params.settle == 1' } },
         { name: 'settle', wait: { seconds: 1 } },
         { name: 'enable', gnmiSet: { update: [{ path: cfg('{{ params.interface }}'), value: { enabled: true } }] } },
         { name: 'read-up', gnmiGet: { paths: [`${cfg('{{ params.interface }}')}/enabled`, `${cfg('{{ params.interface }}')}/mtu`] } },
-        { name: 'summary', script: { expression: '[steps.read-up.output[0], steps.read-up.output[1] >= 1500]' } },
+        { name: 'summary', script: { expression: '[steps.read-up.output["/interfaces/interface[name=Ethernet1]/config/enabled"], steps.read-up.output["/interfaces/interface[name=Ethernet1]/config/mtu"] >= 1500, len(steps.read-up.output)]' } },
         { name: 'tell', notify: { message: '{{ params.interface }} on {{ target.name }} ({{ target.labels.site }}) bounced by {{ execution.name }}' } },
       ],
     });
@@ -57,8 +57,8 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
       ['settle', 'Succeeded'], ['enable', 'Succeeded'], ['read-up', 'Succeeded'], ['summary', 'Succeeded'], ['tell', 'Succeeded'],
     ]);
     const step = (n: string) => ex.status!.steps!.find((s) => s.name === n)!;
-    expect(JSON.parse(step('read-down').output!)['lab-leaf1']).toMatchObject({ 'openconfig-interfaces:enabled': false, 'openconfig-interfaces:name': 'Ethernet1' });
-    expect(JSON.parse(step('summary').output!)).toEqual({ 'lab-leaf1': [true, true] });
+    expect(JSON.parse(step('read-down').output!)['lab-leaf1'][cfg('Ethernet1')]).toMatchObject({ 'openconfig-interfaces:enabled': false, 'openconfig-interfaces:name': 'Ethernet1' });
+    expect(JSON.parse(step('summary').output!)).toEqual({ 'lab-leaf1': [true, true, 2] });
     expect(Date.parse(step('settle').endTime!) - Date.parse(step('settle').startTime!)).toBeGreaterThanOrEqual(1000);
     // The Gets before each Set are checkpointed: what rollback would restore.
     expect(ex.status?.savedState).toEqual([
@@ -93,12 +93,12 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
         { name: 'shrink', gnmiSet: { update: [{ path: cfg('{{ params.interface }}'), value: { mtu: '{{ params.mtu }}', description: 'drained by {{ execution.name }}' } }] } },
         { name: 'disable', gnmiSet: { replace: [{ path: `${cfg('{{ params.interface }}')}/enabled`, value: false }] } },
         { name: 'read', gnmiGet: { paths: [cfg('{{ params.interface }}')] } },
-        { name: 'check', condition: { expression: 'steps.read.output.mtu == 9000', message: 'mtu is not 9000 on {{ target.name }}' } },
+        { name: 'check', condition: { expression: 'steps.read.output["/interfaces/interface[name={{ params.interface }}]/config"].mtu == 9000', message: 'mtu is not 9000 on {{ target.name }}' } },
         { name: 'never', notify: { message: 'not reached' } },
       ],
       rollbackSteps: [
         { name: 'reread', gnmiGet: { paths: [cfg('{{ params.interface }}')] } },
-        { name: 'restored', condition: { expression: 'steps.reread.output.mtu == 9100 && steps.reread.output.enabled' } },
+        { name: 'restored', condition: { expression: 'steps.reread.output["/interfaces/interface[name={{ params.interface }}]/config"].mtu == 9100 && steps.reread.output["/interfaces/interface[name={{ params.interface }}]/config"].enabled' } },
         { name: 'tell', notify: { message: 'rolled back {{ params.interface }}' } },
       ],
     });
@@ -125,7 +125,7 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
       steps: [
         { name: 'set-description', gnmiSet: { update: [{ path: `${cfg('Ethernet4')}/description`, value: 'changed' }], delete: [`${cfg('Ethernet4')}/mtu`] } },
         { name: 'read', gnmiGet: { paths: [`${cfg('Ethernet4')}/description`] } },
-        { name: 'unchanged', condition: { expression: 'steps.read.output == "helios test port 4"' } },
+        { name: 'unchanged', condition: { expression: 'steps.read.output["/interfaces/interface[name=Ethernet4]/config/description"] == "helios test port 4"' } },
       ],
     });
     await createExecution(world, 'describe-dry', { runbookRef: { name: 'describe' }, dryRun: true });
@@ -152,7 +152,7 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
         { name: 'hold', wait: { seconds: 6 } },
         { name: 'enable', gnmiSet: { update: [{ path: `${cfg('Ethernet3')}/enabled`, value: true }] } },
         { name: 'read', gnmiGet: { paths: [`${cfg('Ethernet3')}/enabled`] } },
-        { name: 'up', condition: { expression: 'steps.read.output' } },
+        { name: 'up', condition: { expression: 'steps.read.output["/interfaces/interface[name=Ethernet3]/config/enabled"]' } },
       ],
     });
     await createExecution(world, 'slow-1', { runbookRef: { name: 'slow-bounce' } });
