@@ -40,7 +40,8 @@ describe('runbook executions end to end', () => {
         { name: 'settle', wait: { seconds: 1 } },
         { name: 'enable', gnmiSet: { update: [{ path: `${cfg('{{ params.interface }}')}/enabled`, value: true }] } },
         { name: 'read-up', gnmiGet: { paths: [`${cfg('{{ params.interface }}')}/enabled`] } },
-        { name: 'is-up', condition: { expression: 'steps.read-up.output == true', message: '{{ params.interface }} is not enabled' } },
+        // A gnmiGet's output maps each path read to its value.
+        { name: 'is-up', condition: { expression: `steps.read-up.output["${cfg('{{ params.interface }}')}/enabled"] == true`, message: '{{ params.interface }} is not enabled' } },
       ],
     });
     operator = await world.startOperator('op-1');
@@ -82,13 +83,14 @@ describe('runbook executions end to end', () => {
       steps: [
         { name: 'shrink', gnmiSet: { update: [{ path: `${cfg('{{ params.interface }}')}/mtu`, value: 1500 }] } },
         { name: 'read', gnmiGet: { paths: [`${cfg('{{ params.interface }}')}/mtu`] } },
-        { name: 'check', condition: { expression: 'steps.read.output == 9000', message: 'mtu is not 9000' } },
+        { name: 'check', condition: { expression: `steps.read.output["${cfg('{{ params.interface }}')}/mtu"] == 9000`, message: 'mtu is not 9000' } },
       ],
     });
     await world.createExecution('shrink-1', { runbookRef: { name: 'shrink-mtu' }, target: { device: DEVICE }, parameters: { interface: 'Ethernet3' } });
     const ex = await world.waitForPhase('shrink-1', ['Succeeded', 'Failed', 'RolledBack', 'RollbackFailed'], 90_000);
     expect(ex.status!.history!.map((h) => h.phase)).toEqual(['Pending', 'Approved', 'Running', 'RollingBack', 'RolledBack']);
     expect(ex.status!.message).toMatch(/mtu is not 9000/);
+    expect(JSON.parse(ex.status!.steps!.find((st) => st.name === 'read')!.output!)).toEqual({ [DEVICE]: { [`${cfg('Ethernet3')}/mtu`]: 1500 } });
     expect(await gnmi.get(`${cfg('Ethernet3')}/mtu`, 5000)).toBe(9100);
     const events = await world.events('shrink-1');
     expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(expect.arrayContaining(['RollbackStarted', 'RolledBack']));
