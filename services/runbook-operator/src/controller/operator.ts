@@ -1,4 +1,4 @@
-import type { KubeConfig, V1Job } from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { EXECUTION_LABEL, EXECUTIONS, GROUP, type Runbook, type RunbookExecution, RUNBOOKS, VERSION } from '../api/types.js';
 import { isStatus, OperatorClient, describeError } from '../kube/client.js';
 import { RestartingInformer } from '../kube/informer.js';
@@ -9,6 +9,7 @@ import { decide, type Decision, isTerminal, needsInventory } from './execution.j
 import { buildJob, jobFinished, jobNameFor, type JobSettings } from './job.js';
 import { WorkQueue } from './queue.js';
 import { parameterProblem, runbookProblem, runbookStatus, runbookStatusChanged } from './runbook.js';
+import { GNMIC_TARGETS_NAMESPACE, InventoryFromConfigMaps, TARGET_SET_LABEL } from './targets.js';
 
 export const COMPONENT = 'helios-runbook-operator';
 const WARNING_PHASES = new Set(['Failed', 'RollingBack', 'RolledBack', 'RollbackFailed']);
@@ -43,6 +44,9 @@ export class Operator {
   public readonly runbooks: RestartingInformer<Runbook>;
   public readonly executions: RestartingInformer<RunbookExecution>;
   public readonly jobs: RestartingInformer<V1Job>;
+  /** The Target Generator's gnmic files: the devices executions may target. */
+  public readonly targetFiles: RestartingInformer<V1ConfigMap>;
+  private readonly inventory: InventoryFromConfigMaps;
   private readonly queue = new WorkQueue();
   private readonly elector: LeaderElector;
   private readonly log: Logger;
@@ -80,6 +84,16 @@ export class Operator {
         if (execution !== undefined) this.queue.add(`execution/${execution}`);
       },
     });
+    this.targetFiles = new RestartingInformer<V1ConfigMap>(kubeConfig, {
+      kind: 'ConfigMap',
+      path: `/api/v1/namespaces/${GNMIC_TARGETS_NAMESPACE}/configmaps`,
+      labelSelector: `${TARGET_SET_LABEL}=gnmic`,
+      log: this.log,
+      list: () => this.client.listTargetConfigMaps(),
+      // Executions are resolved when they leave Pending, from whatever the files hold then.
+      onChange: () => undefined,
+    });
+    this.inventory = new InventoryFromConfigMaps((name) => this.targetFiles.get(name, GNMIC_TARGETS_NAMESPACE));
     this.elector = new LeaderElector(kubeConfig, namespace, COMPONENT, options.identity, {
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => this.stopLeading(),
@@ -91,12 +105,12 @@ export class Operator {
   }
 
   public get ready(): boolean {
-    return this.runbooks.hasSynced && this.executions.hasSynced && this.jobs.hasSynced;
+    return this.runbooks.hasSynced && this.executions.hasSynced && this.jobs.hasSynced && this.targetFiles.hasSynced;
   }
 
   /** Fills the caches, then campaigns for the Lease. */
   public async start(): Promise<void> {
-    await Promise.all([this.runbooks.start(), this.executions.start(), this.jobs.start()]);
+    await Promise.all([this.runbooks.start(), this.executions.start(), this.jobs.start(), this.targetFiles.start()]);
     this.elector.start();
   }
 
@@ -106,7 +120,7 @@ export class Operator {
     this.queue.shutDown();
     await Promise.all(this.workers);
     await this.elector.stop();
-    await Promise.all([this.runbooks.stop(), this.executions.stop(), this.jobs.stop()]);
+    await Promise.all([this.runbooks.stop(), this.executions.stop(), this.jobs.stop(), this.targetFiles.stop()]);
   }
 
   private startLeading(): void {
@@ -179,7 +193,7 @@ export class Operator {
       const badRunbook = runbook === undefined ? undefined : runbookProblem(runbook);
       const badParameters = runbook === undefined || badRunbook !== undefined ? undefined : parameterProblem(runbook, execution.spec.parameters);
       const inventory = needsInventory(execution) && runbook !== undefined && badRunbook === undefined && badParameters === undefined
-        ? await this.client.readTargetInventory() : undefined;
+        ? this.inventory.inventory() : undefined;
       const jobName = jobNameFor(execution);
       const job = this.jobs.get(jobName, namespace);
       const decision = decide({

@@ -8,6 +8,8 @@ import type { ExecutionTarget, ResolvedTarget } from '../api/types.js';
  */
 export const GNMIC_TARGETS_NAMESPACE = 'helios-collection';
 export const TARGET_SHARDS_MAX = 8;
+/** The label the target ConfigMaps carry, with the set's name as value. */
+export const TARGET_SET_LABEL = 'helios.io/target-set';
 export function gnmicConfigMapName(shard: number): string {
   return `helios-targets-gnmic-${shard}`;
 }
@@ -79,4 +81,41 @@ export function resolveTargets(target: ExecutionTarget | undefined, inventory: T
     return { ok: false, reason: 'TargetNotFound', message: `spec.target.selector.matchLabels: no device in the gnmic target ConfigMaps has ${wanted.map(([k, v]) => `${k}=${v}`).join(', ')}` };
   }
   return { ok: true, targets };
+}
+
+/** A target ConfigMap as the cache holds it. */
+export interface TargetConfigMap {
+  readonly metadata?: { readonly name?: string; readonly resourceVersion?: string };
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The inventory from the cached gnmic ConfigMaps, each shard parsed once per version:
+ * at 10,000 devices the files hold megabytes, and executions should not parse them
+ * again and again.
+ */
+export class InventoryFromConfigMaps {
+  private readonly parsed = new Map<string, { readonly version: string; readonly inventory: TargetInventory }>();
+
+  public constructor(private readonly get: (name: string) => TargetConfigMap | undefined) {}
+
+  public inventory(): TargetInventory {
+    const merged = new Map<string, ResolvedTarget>();
+    for (let shard = 0; shard < TARGET_SHARDS_MAX; shard++) {
+      const configMap = gnmicConfigMapName(shard);
+      const cm = this.get(configMap);
+      if (cm === undefined) {
+        this.parsed.delete(configMap);
+        continue;
+      }
+      const version = cm.metadata?.resourceVersion ?? '';
+      let entry = this.parsed.get(configMap);
+      if (entry === undefined || entry.version !== version || version === '') {
+        entry = { version, inventory: parseGnmicTargets([{ configMap, text: cm.data?.[gnmicFileName(shard)] ?? '' }]) };
+        this.parsed.set(configMap, entry);
+      }
+      for (const [name, target] of entry.inventory) merged.set(name, target);
+    }
+    return merged;
+  }
 }

@@ -1,10 +1,10 @@
 import {
   ApiException, AuthenticationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, PatchStrategy,
-  setHeaderOptions, type V1Job,
+  setHeaderOptions, type V1ConfigMap, type V1Job,
 } from '@kubernetes/client-node';
 import { EXECUTIONS, GROUP, RUNBOOKS, type Runbook, type RunbookExecution, type RunbookStatus, VERSION } from '../api/types.js';
 import type { OperatorStatus } from '../controller/execution.js';
-import { GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName, parseGnmicTargets, TARGET_SHARDS_MAX, type TargetInventory } from '../controller/targets.js';
+import { GNMIC_TARGETS_NAMESPACE, TARGET_SET_LABEL } from '../controller/targets.js';
 
 export function isStatus(e: unknown, code: number): boolean {
   return e instanceof ApiException && e.code === code;
@@ -105,19 +105,9 @@ export class OperatorClient {
     }
   }
 
-  /** The gnmic targets of every shard, read by name (the Role grants get on those ConfigMaps only); a missing shard is empty. */
-  public async readTargetInventory(): Promise<TargetInventory> {
-    const files = await Promise.all(Array.from({ length: TARGET_SHARDS_MAX }, async (_, shard) => {
-      const configMap = gnmicConfigMapName(shard);
-      try {
-        const cm = await this.core.readNamespacedConfigMap({ namespace: GNMIC_TARGETS_NAMESPACE, name: configMap });
-        return { configMap, text: cm.data?.[gnmicFileName(shard)] ?? '' };
-      } catch (e) {
-        if (isStatus(e, 404)) return { configMap, text: '' };
-        throw new Error(`read ConfigMap ${GNMIC_TARGETS_NAMESPACE}/${configMap}: ${describeError(e)}`);
-      }
-    }));
-    return parseGnmicTargets(files);
+  /** The gnmic target ConfigMaps (the Target Generator's shards), for the cache. */
+  public listTargetConfigMaps(): Promise<KubernetesListObject<V1ConfigMap>> {
+    return this.core.listNamespacedConfigMap({ namespace: GNMIC_TARGETS_NAMESPACE, labelSelector: `${TARGET_SET_LABEL}=gnmic` }) as Promise<KubernetesListObject<V1ConfigMap>>;
   }
 
   /** A core/v1 Event on the execution: `kubectl describe` and `kubectl get events` show it. */

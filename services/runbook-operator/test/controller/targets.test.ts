@@ -3,7 +3,8 @@ import { generateTargets } from '../../../target-generator/src/targets/generate.
 import { shardSet } from '../../../target-generator/src/targets/shards.js';
 import type { MonitoredDevice } from '../../../target-generator/src/netbox/devices.js';
 import {
-  GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName, parseGnmicTargets, resolveTargets, TARGET_SHARDS_MAX,
+  GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName, InventoryFromConfigMaps, parseGnmicTargets, resolveTargets, TARGET_SET_LABEL, TARGET_SHARDS_MAX,
+  type TargetConfigMap,
 } from '../../src/controller/targets.js';
 import { INVENTORY } from './fixtures.js';
 
@@ -19,6 +20,7 @@ describe('target resolution', () => {
   test('the operator reads the ConfigMaps and files the Target Generator writes', () => {
     expect(GNMIC_TARGETS_NAMESPACE).toBe(contract.targetNamespace(contract.TargetSet.GNMIC));
     expect(TARGET_SHARDS_MAX).toBe(contract.TARGET_SHARDS_MAX);
+    expect(TARGET_SET_LABEL).toBe(contract.TARGET_SET_LABEL);
     for (let shard = 0; shard < TARGET_SHARDS_MAX; shard++) {
       expect(gnmicConfigMapName(shard)).toBe(contract.targetConfigMapName(contract.TargetSet.GNMIC, shard));
       expect(gnmicFileName(shard)).toBe(contract.targetFileName(contract.TargetSet.GNMIC, shard));
@@ -61,5 +63,21 @@ describe('target resolution', () => {
     expect(() => parseGnmicTargets([{ configMap: 'helios-targets-gnmic-1', text: '"x": {"port": 1}\n' }])).toThrow(/helios-targets-gnmic-1: target x has no address/);
     expect(() => parseGnmicTargets([{ configMap: 'helios-targets-gnmic-2', text: '"x": {"address": [\n' }])).toThrow(/helios-targets-gnmic-2: not YAML/);
     expect(parseGnmicTargets([{ configMap: 'helios-targets-gnmic-0', text: '' }]).size).toBe(0);
+  });
+
+  test('the inventory from cached ConfigMaps follows each shard\'s version and forgets a deleted shard', () => {
+    const cms = new Map<string, TargetConfigMap>();
+    const put = (shard: number, version: string, text: string): void => {
+      cms.set(gnmicConfigMapName(shard), { metadata: { name: gnmicConfigMapName(shard), resourceVersion: version }, data: { [gnmicFileName(shard)]: text } });
+    };
+    const cache = new InventoryFromConfigMaps((name) => cms.get(name));
+    put(0, '1', '"a": {"address": "10.0.0.1:6030", "event-tags": {"site": "x"}}\n');
+    put(5, '1', '"b": {"address": "10.0.0.2:6030"}\n');
+    const first = cache.inventory();
+    expect([...first.keys()].sort()).toEqual(['a', 'b']);
+    put(0, '2', '"c": {"address": "10.0.0.3:6030"}\n');
+    expect([...cache.inventory().keys()].sort()).toEqual(['b', 'c']);
+    cms.delete(gnmicConfigMapName(5));
+    expect([...cache.inventory().keys()]).toEqual(['c']);
   });
 });

@@ -16,7 +16,7 @@ describe('runbook operator on the API server', () => {
   beforeAll(async () => {
     world = await World.start();
     // The address is never dialled here: these executions stop before a Job runs.
-    await world.setDevices([{ name: 'leaf1', address: '127.0.0.1:1' }, { name: 'leaf2', address: '127.0.0.1:2' }]);
+    await world.setDevices([{ name: 'leaf1', address: '127.0.0.1:1' }, { name: 'leaf2', address: '127.0.0.1:2' }, { name: 'leaf9', address: '127.0.0.1:9' }]);
     await world.createRunbook('read-interfaces', { category: 'diagnostics', riskLevel: 'low', steps: [{ name: 'read', gnmiGet: { paths: ['/interfaces'] } }] });
     await world.createRunbook('clear-bgp', {
       riskLevel: 'high', approvalRequired: true, approvers: ['netops'],
@@ -55,6 +55,16 @@ describe('runbook operator on the API server', () => {
     expect(events.map((e) => [e.type, e.reason])).toEqual(expect.arrayContaining([['Normal', 'Created'], ['Warning', 'TargetNotFound']]));
     const logged = operator.logLines().filter((l) => l.execution === 'read-gone' && l.message === 'execution phase changed');
     expect(logged.map((l) => [l.from, l.phase, l.reason])).toEqual([[null, 'Pending', 'Created'], ['Pending', 'Failed', 'TargetNotFound']]);
+  });
+
+  test('a device removed from NetBox (gone from the target files) fails a new execution with TargetNotFound', async () => {
+    await world.setDevices([{ name: 'leaf1', address: '127.0.0.1:1' }, { name: 'leaf2', address: '127.0.0.1:2' }]);
+    // The operator's cache of the files follows within moments; executions come long after a sync.
+    await sleep(1000);
+    await world.createExecution('read-leaf9', { runbookRef: { name: 'read-interfaces' }, target: { device: 'leaf9' } });
+    const ex = await world.waitForPhase('read-leaf9', ['Failed', 'Running']);
+    expect([ex.status!.phase, ex.status!.reason]).toEqual(['Failed', 'TargetNotFound']);
+    expect((await world.jobs()).filter((j) => j.metadata!.labels![EXECUTION_LABEL] === 'read-leaf9')).toEqual([]);
   });
 
   test('an execution of a runbook needing approval stays PendingApproval until someone else approves it, then gets its Job', async () => {

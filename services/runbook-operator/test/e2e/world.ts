@@ -15,7 +15,7 @@ import {
   AUTOMATION_NAMESPACE, EXECUTION_LABEL, EXECUTIONS, GNMI_CREDENTIALS_SECRET, GROUP, type Phase, RUNBOOKS, type Runbook, type RunbookExecution,
   type RunbookExecutionSpec, type RunbookSpec, VERSION,
 } from '../../src/api/types.js';
-import { GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName } from '../../src/controller/targets.js';
+import { GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName, TARGET_SET_LABEL } from '../../src/controller/targets.js';
 
 export const SERVICE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TSX = join(SERVICE_DIR, '..', '..', 'node_modules', '.bin', 'tsx');
@@ -99,7 +99,7 @@ export class World {
       };
     });
     const text = renderFile(TargetSet.GNMIC, generateTargets(monitored, new Map(monitored.map((d) => [d.id, d.name])))[TargetSet.GNMIC]);
-    const body = { metadata: { name: gnmicConfigMapName(0), namespace: GNMIC_TARGETS_NAMESPACE }, data: { [gnmicFileName(0)]: text } };
+    const body = { metadata: { name: gnmicConfigMapName(0), namespace: GNMIC_TARGETS_NAMESPACE, labels: { [TARGET_SET_LABEL]: 'gnmic' } }, data: { [gnmicFileName(0)]: text } };
     try {
       await this.core.replaceNamespacedConfigMap({ namespace: GNMIC_TARGETS_NAMESPACE, name: gnmicConfigMapName(0), body });
     } catch (e) {
