@@ -50,7 +50,7 @@ export interface Decision {
   readonly status: OperatorStatus;
   /** Create the execution's Job (idempotent: its name is deterministic). */
   readonly createJob: boolean;
-  /** Look again after this long even if nothing changes (a timeout). */
+  /** Look again after this long even if nothing changes (a timeout); 0: at once, from the status just written. */
   readonly requeueAfterMs?: number;
 }
 
@@ -78,7 +78,8 @@ function timeoutSeconds(runbook: Runbook | undefined): number {
  * to write. Pure: the reconciler does the I/O.
  *
  * Pending → Failed (runbook missing or invalid, bad parameters, target not found)
- *         → PendingApproval (approval required, none yet) → Approved → Running (Job created)
+ *         → PendingApproval (approval required, none yet) → Approved (targets recorded)
+ * Approved → Running (Job created; only once the targets are in the status, requeueAfterMs 0 asks for that)
  * Running → RollingBack (the executor started rollback steps)
  * Running | RollingBack → the executor's result once the Job ended;
  *         → Failed (JobFailed: the Job failed without a result; Timeout: past the runbook's timeout)
@@ -122,10 +123,15 @@ export function decide(facts: ExecutionFacts): Decision {
   }
 
   if (phase === 'Approved') {
-    createJob = true;
-    out.jobName = facts.jobName;
-    out.startTime = now.toISOString();
-    go('Running', 'JobCreated', `Job ${facts.jobName} runs the steps on ${(out.targets ?? status.targets ?? []).map((t) => t.name).join(', ')}`);
+    if (out.targets !== undefined || status.targets === undefined) {
+      // The executor reads its targets from the status: they are recorded before its Job can start.
+      requeueAfterMs = 0;
+    } else {
+      createJob = true;
+      out.jobName = facts.jobName;
+      out.startTime = now.toISOString();
+      go('Running', 'JobCreated', `Job ${facts.jobName} runs the steps on ${status.targets.map((t) => t.name).join(', ')}`);
+    }
   }
 
   if (phase === 'Running' || phase === 'RollingBack') {

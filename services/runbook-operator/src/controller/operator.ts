@@ -211,15 +211,20 @@ export class Operator {
         const created = await this.client.createJob(buildJob(execution, runbook, this.options.job));
         if (created === 'created') this.log('info', 'created the execution\'s Job', { execution: name, job: jobName });
       }
+      let updated: RunbookExecution | undefined;
       if (Object.keys(decision.status).length > 0) {
         try {
-          const updated = await this.client.patchExecutionStatus(namespace, name, String(execution.metadata.resourceVersion), decision.status);
+          updated = await this.client.patchExecutionStatus(namespace, name, String(execution.metadata.resourceVersion), decision.status);
           await this.announce(updated, execution.status?.phase, decision);
         } catch (e) {
           if (!isStatus(e, 409)) throw e;
           execution = await this.client.getExecution(namespace, name);
           continue;
         }
+      }
+      if (decision.requeueAfterMs === 0 && updated !== undefined) {
+        execution = updated;
+        continue;
       }
       if (decision.requeueAfterMs !== undefined) this.queue.addAfter(`execution/${name}`, decision.requeueAfterMs);
       return;

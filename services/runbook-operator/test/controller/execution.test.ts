@@ -22,7 +22,12 @@ interface Row {
 const approvalRunbook = runbook('rb', { approvalRequired: true, approvers: ['netops'] });
 
 const ROWS: readonly Row[] = [
-  { name: 'new, runbook without approval → straight to Running', facts: {}, phases: ['Pending', 'Approved', 'Running'], reason: 'JobCreated', createJob: true },
+  { name: 'new, runbook without approval → Approved, targets recorded, no Job yet', facts: {}, phases: ['Pending', 'Approved'], reason: 'ApprovalNotRequired', createJob: false },
+  {
+    name: 'Approved with the targets recorded → Running, Job created',
+    facts: { execution: execution('ex', { status: { phase: 'Approved', targets: [{ name: 'leaf1', address: '10.0.0.1:57400' }] } }) },
+    phases: ['Running'], reason: 'JobCreated', createJob: true,
+  },
   { name: 'runbook missing → Failed', facts: { runbook: undefined }, phases: ['Pending', 'Failed'], reason: 'RunbookNotFound', createJob: false },
   { name: 'runbook invalid → Failed', facts: { runbookProblem: 'spec.steps: empty' }, phases: ['Pending', 'Failed'], reason: 'RunbookNotReady', createJob: false },
   { name: 'bad parameters → Failed', facts: { parameterProblem: 'spec.parameters.x: unknown' }, phases: ['Pending', 'Failed'], reason: 'InvalidParameters', createJob: false },
@@ -39,7 +44,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: 'PendingApproval approved by another user → Approved → Running',
-    facts: { runbook: approvalRunbook, execution: execution('ex', { spec: { approvals: [{ approvedBy: 'bob' }] }, status: { phase: 'PendingApproval' } }) },
+    facts: { runbook: approvalRunbook, execution: execution('ex', { spec: { approvals: [{ approvedBy: 'bob' }] }, status: { phase: 'PendingApproval', targets: [{ name: 'leaf1', address: '10.0.0.1:57400' }] } }) },
     phases: ['Approved', 'Running'], reason: 'JobCreated', createJob: true,
   },
   { name: 'Running, Job not seen → create it again (same name)', facts: { execution: execution('ex', { status: running() }) }, phases: [], createJob: true },
@@ -99,10 +104,16 @@ describe('the execution state machine', () => {
     }
   });
 
-  test('Running records the Job, the start time and the resolved targets with their addresses and labels', () => {
+  test('the targets (address, labels) are recorded before the Job: the executor reads them from the status', () => {
     const d = decide({ execution: execution('ex'), runbook: runbook('rb'), inventory: INVENTORY, jobName: JOB, now: NOW });
-    expect(d.status).toMatchObject({ phase: 'Running', jobName: JOB, startTime: NOW.toISOString(), targets: [{ name: 'leaf1', address: '10.0.0.1:57400', labels: { site: 'lab1', role: 'leaf' } }] });
-    expect(d.status.completionTime).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Approved', targets: [{ name: 'leaf1', address: '10.0.0.1:57400', labels: { site: 'lab1', role: 'leaf' } }] });
+    expect(d.createJob).toBe(false);
+    expect(d.requeueAfterMs).toBe(0);
+    const next = decide({ execution: execution('ex', { status: d.status }), runbook: runbook('rb'), jobName: JOB, now: NOW });
+    expect(next.createJob).toBe(true);
+    expect(next.status).toMatchObject({ phase: 'Running', jobName: JOB, startTime: NOW.toISOString() });
+    expect(next.status.history!.map((h) => h.phase)).toEqual(['Pending', 'Approved', 'Running']);
+    expect(next.status.completionTime).toBeUndefined();
   });
 
   test('a failure names the missing device and sets the completion time', () => {

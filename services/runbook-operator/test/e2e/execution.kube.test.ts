@@ -58,7 +58,7 @@ describe('runbook executions end to end', () => {
     const sets = setsAtTarget();
     await world.createExecution('bounce-1', { runbookRef: { name: 'interface-bounce' }, target: { device: DEVICE }, parameters: { interface: 'Ethernet1' } });
     const ex = await world.waitForPhase('bounce-1', ['Succeeded', 'Failed', 'RolledBack', 'RollbackFailed'], 90_000);
-    expect(ex.status!.phase).toBe('Succeeded');
+    expect([ex.status!.phase, ex.status!.message]).toEqual(['Succeeded', expect.any(String)]);
     expect(ex.status!.history!.map((h) => h.phase)).toEqual(['Pending', 'Approved', 'Running', 'Succeeded']);
     expect(ex.status!.steps!.map((s) => [s.name, s.phase])).toEqual([['disable', 'Succeeded'], ['settle', 'Succeeded'], ['enable', 'Succeeded'], ['read-up', 'Succeeded'], ['is-up', 'Succeeded']]);
     expect(ex.status!.startTime).toBeDefined();
@@ -120,7 +120,7 @@ describe('runbook executions end to end', () => {
     // A container restart keeps the Pod name: the same identity takes its lease back at once.
     operator = await world.startOperator('op-1');
     const ex = await world.waitForPhase('slow-1', ['Succeeded', 'Failed', 'RolledBack', 'RollbackFailed'], 60_000);
-    expect(ex.status!.phase).toBe('Succeeded');
+    expect([ex.status!.phase, ex.status!.message]).toEqual(['Succeeded', expect.any(String)]);
     expect(ex.status!.history!.map((h) => h.phase)).toEqual(['Pending', 'Approved', 'Running', 'Succeeded']);
     expect(await jobsOf('slow-1')).toEqual([ex.status!.jobName]);
     expect(setsAtTarget() - sets).toBe(2);
@@ -130,11 +130,13 @@ describe('runbook executions end to end', () => {
   test('an operator killed the moment its Job appears (before or just after it records it) creates no second Job on restart', async () => {
     const sets = setsAtTarget();
     await world.createExecution('slow-2', { runbookRef: { name: 'slow-bounce' }, target: { device: DEVICE }, parameters: { interface: 'Ethernet4' } });
-    await waitFor('the Job to exist', async () => (await jobsOf('slow-2')).length > 0, 30_000, 20);
+    await waitFor('the Job to exist', async () => (await jobsOf('slow-2')).length > 0, 30_000, 20).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n--- operator log ---\n${operator.peer.tail(30)}`);
+    });
     await operator.kill();
     operator = await world.startOperator('op-1');
     const ex = await world.waitForPhase('slow-2', ['Succeeded', 'Failed', 'RolledBack', 'RollbackFailed'], 60_000);
-    expect(ex.status!.phase).toBe('Succeeded');
+    expect([ex.status!.phase, ex.status!.message]).toEqual(['Succeeded', expect.any(String)]);
     expect(await jobsOf('slow-2')).toEqual([ex.status!.jobName]);
     expect(setsAtTarget() - sets).toBe(2);
   });
