@@ -58,7 +58,8 @@ export class Operator {
     const { kubeConfig, namespace } = options;
     this.client = new OperatorClient(kubeConfig);
     this.log = (level, message, fields) => options.log(level, message, { operator: options.identity, ...fields });
-    this.metrics = new OperatorMetrics(() => this.executions.list(namespace).filter((e) => e.status?.phase === 'PendingApproval'));
+    // Only the leader reports the gauge: summed over replicas, it would count each execution once per replica.
+    this.metrics = new OperatorMetrics(() => (this.leading ? this.executions.list(namespace).filter((e) => e.status?.phase === 'PendingApproval') : []));
     this.runbooks = new RestartingInformer<Runbook>(kubeConfig, {
       kind: 'Runbook',
       path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${RUNBOOKS}`,
