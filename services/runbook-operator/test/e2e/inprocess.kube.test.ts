@@ -89,6 +89,9 @@ describe('operator parts on the API server', () => {
       await sleep(500);
       expect(b.op.isLeader).toBe(false);
       expect(b.lines.filter((l) => l.message === 'execution phase changed')).toEqual([]);
+      const pending = async (): Promise<string> => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n').filter((l) => l.startsWith('helios_runbook_pending_approvals{')).join('\n');
+      // A follower reports no pending approvals: summed over replicas they would count twice.
+      expect(await pending()).toBe('');
 
       const stoppedAt = Date.now();
       await a.op.stop();
@@ -96,6 +99,7 @@ describe('operator parts on the API server', () => {
       // Released, not expired: well within the 15 s lease.
       expect(Date.now() - stoppedAt).toBeLessThan(5_000);
       expect(await world.leaseHolder()).toBe('inproc-b');
+      expect(await pending()).toBe('helios_runbook_pending_approvals{runbook="needs-ok"} 1');
       await world.approve('inproc-1', 'carol');
       await world.waitForPhase('inproc-1', ['Running']);
       expect(b.lines.filter((l) => l.message === 'execution phase changed').map((l) => l.fields!.phase)).toEqual(['Approved', 'Running']);
