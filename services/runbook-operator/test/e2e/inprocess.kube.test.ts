@@ -102,7 +102,10 @@ describe('operator parts on the API server', () => {
       expect(await pending()).toBe('helios_runbook_pending_approvals{runbook="needs-ok"} 1');
       await world.approve('inproc-1', 'carol');
       await world.waitForPhase('inproc-1', ['Running']);
-      expect(b.lines.filter((l) => l.message === 'execution phase changed').map((l) => l.fields!.phase)).toEqual(['Approved', 'Running']);
+      const phases = (): unknown[] => b.lines.filter((l) => l.message === 'execution phase changed').map((l) => l.fields!.phase);
+      // The log line follows the status write.
+      await waitFor('b to log Running', () => phases().length >= 2, 5_000, 20);
+      expect(phases()).toEqual(['Approved', 'Running']);
     } finally {
       server.close();
       await b.op.stop();
