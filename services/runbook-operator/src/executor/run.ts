@@ -32,6 +32,8 @@ export interface ExecutorOptions {
 
 const DEFAULT_STEP_TIMEOUT_SECONDS = 30;
 const MAX_TEXT = 4096;
+/** The CRD's limit on a savedState value; rollback needs it whole, so it is never truncated. */
+export const MAX_SAVED_VALUE = 8192;
 
 type Outcome = NonNullable<RunbookExecutionStatus['result']>;
 
@@ -186,7 +188,11 @@ async function setOnDevice(run: Run, step: RunbookStep, target: ResolvedTarget, 
   for (const p of paths) {
     if (run.cp.savedState.some((s) => s.step === step.name && s.device === target.name && s.path === p)) continue;
     const v = await c.get(p, timeoutMs);
-    run.cp.savedState.push({ step: step.name, device: target.name, path: p, ...(v === undefined ? {} : { value: JSON.stringify(v) }) });
+    const value = v === undefined ? undefined : JSON.stringify(v);
+    if (value !== undefined && value.length > MAX_SAVED_VALUE) {
+      throw new StepFailure(`${p}: its value before the Set is ${value.length} characters and savedState keeps at most ${MAX_SAVED_VALUE} (rollback needs it whole); set a narrower path. Nothing was sent`);
+    }
+    run.cp.savedState.push({ step: step.name, device: target.name, path: p, ...(value === undefined ? {} : { value }) });
     saved = true;
   }
   if (saved) await run.cp.flush();

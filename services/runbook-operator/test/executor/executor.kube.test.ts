@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { startGnmiTarget } from '../../../../test/peers/harness/network-peers.js';
+import { scratch, startGnmiTarget, writeScratch } from '../../../../test/peers/harness/network-peers.js';
 import { waitFor } from '../../../../test/peers/harness/process.js';
 import { AUTOMATION_NAMESPACE } from '../../src/api/types.js';
-import { ExecutorExit, type LogLine, runExecutor } from '../../src/executor/run.js';
+import { ExecutorExit, type LogLine, MAX_SAVED_VALUE, runExecutor } from '../../src/executor/run.js';
 import { GnmiClient } from '../../src/gnmi/client.js';
 import { createExecution, createRunbook, memoryLog, readExecution, setsAtTarget, startWorld, type World } from './world.js';
 
@@ -291,6 +291,29 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
+    }
+  });
+
+  test('a Set whose before-value is too large to save whole is refused before anything is sent', async () => {
+    // A device with 200 interfaces: /interfaces is far above what savedState keeps.
+    const dir = scratch('big-device');
+    const interfaces = Array.from({ length: 200 }, (_, i) => ({ name: `Ethernet${i + 1}`, config: { name: `Ethernet${i + 1}`, description: `port ${i + 1}`, enabled: true, mtu: 9100 } }));
+    const big = await startGnmiTarget(writeScratch(dir, 'big.json', JSON.stringify({ 'openconfig-interfaces:interfaces': { interface: interfaces } })));
+    try {
+      await createRunbook(world, 'replace-all', {
+        category: 'configuration', riskLevel: 'critical',
+        steps: [{ name: 'all', gnmiSet: { replace: [{ path: '/interfaces', value: { interface: [] } }] } }],
+      });
+      await createExecution(world, 'replace-all-1', { runbookRef: { name: 'replace-all' } }, { targets: [{ name: 'lab-big', address: big.address }] });
+      const { lines, log } = memoryLog();
+      expect(await runLogged(world.env('replace-all-1'), log, lines)).toBe(ExecutorExit.DONE);
+      const ex = await readExecution(world, 'replace-all-1');
+      expect(ex.status?.result?.outcome).toBe('Failed');
+      expect(ex.status?.steps?.[0].error).toMatch(new RegExp(`^lab-big: /interfaces: its value before the Set is \\d+ characters and savedState keeps at most ${MAX_SAVED_VALUE} \\(rollback needs it whole\\); set a narrower path. Nothing was sent$`));
+      expect(ex.status?.savedState ?? []).toEqual([]);
+      expect(readFileSync(big.process.logFile, 'utf8')).not.toContain('allowed a Set request');
+    } finally {
+      await big.stop();
     }
   });
 });
