@@ -31,6 +31,7 @@ export interface ExecutorOptions {
 }
 
 const DEFAULT_STEP_TIMEOUT_SECONDS = 30;
+const DEFAULT_RUNBOOK_TIMEOUT_SECONDS = 600;
 const MAX_TEXT = 4096;
 /** The CRD's limit on a savedState value; rollback needs it whole, so it is never truncated. */
 export const MAX_SAVED_VALUE = 8192;
@@ -211,11 +212,12 @@ async function setOnDevice(run: Run, step: RunbookStep, target: ResolvedTarget, 
 }
 
 /** Runs one step on every target in order; throws StepFailure (or any error) when it fails. */
-async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: RunbookStep, interrupted: boolean): Promise<void> {
+async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: RunbookStep, interrupted: boolean, deadline: number): Promise<void> {
   const previous = run.cp.get(which, step.name);
   const startTime = (interrupted && previous?.startTime) || new Date().toISOString();
   const kind = stepKind(step);
-  const timeoutMs = (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000;
+  const timeoutMs = Math.max(1, Math.min((step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000, deadline - Date.now()));
+  const timedOut = `the runbook's timeoutSeconds (${run.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS}) ran out`;
   // Only a Set keeps what an interrupted run recorded: its devices that acknowledged are never sent again.
   const devices: DeviceResponse[] = interrupted && kind === 'gnmiSet' ? (previous?.devices ?? []).filter((d) => d.error === undefined) : [];
   const outputs: Record<string, unknown> = {};
@@ -241,9 +243,11 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
   };
   let current: ResolvedTarget | undefined;
   try {
+    if (Date.now() >= deadline) throw new StepFailure(timedOut);
     if (kind === 'wait') {
-      const elapsed = interrupted ? Date.now() - Date.parse(startTime) : 0;
-      await sleep(Math.max(0, step.wait!.seconds * 1000 - elapsed));
+      const end = Date.parse(startTime) + step.wait!.seconds * 1000;
+      await sleep(Math.max(0, Math.min(end, deadline) - Date.now()));
+      if (end > deadline) throw new StepFailure(`${timedOut} during the wait`);
     } else {
       for (const target of run.targets) {
         current = target;
@@ -305,13 +309,13 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
 }
 
 /** Runs a list of steps from its checkpoint; the error of the step that failed, or undefined. */
-async function runSteps(run: Run, which: 'steps' | 'rollbackSteps', steps: readonly RunbookStep[]): Promise<string | undefined> {
+async function runSteps(run: Run, which: 'steps' | 'rollbackSteps', steps: readonly RunbookStep[], deadline = Infinity): Promise<string | undefined> {
   for (;;) {
     const next = nextStep(steps, run.cp.list(which));
     if (next.kind === 'done') return undefined;
     if (next.kind === 'failed') return `step ${steps[next.index].name} failed: ${next.error}`;
     try {
-      await runStep(run, which, steps[next.index], next.interrupted);
+      await runStep(run, which, steps[next.index], next.interrupted, deadline);
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
     }
@@ -361,8 +365,17 @@ async function restore(run: Run): Promise<string | undefined> {
   return error;
 }
 
+/**
+ * The runbook's timeoutSeconds bounds the forward steps, counted from the first step's
+ * start as checkpointed (so restarts do not extend it); rollback runs after it.
+ */
+function forwardDeadline(run: Run): number {
+  const starts = run.cp.steps.map((s) => Date.parse(s.startTime ?? '')).filter(Number.isFinite);
+  return (starts.length ? Math.min(...starts) : Date.now()) + (run.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS) * 1000;
+}
+
 async function execute(run: Run): Promise<Outcome> {
-  const failure = await runSteps(run, 'steps', run.spec.steps);
+  const failure = await runSteps(run, 'steps', run.spec.steps, forwardDeadline(run));
   if (failure === undefined) return { outcome: 'Succeeded', message: run.dryRun ? 'dry run: every step ran, no Set was sent' : `${run.spec.steps.length} steps succeeded` };
   if (run.spec.rollbackOnFailure !== true || run.dryRun) return { outcome: 'Failed', message: truncate(failure) };
   run.log({ level: 'warn', msg: 'rolling back', reason: failure });
