@@ -197,7 +197,7 @@ class Parser {
         const index = this.or();
         this.expectOp(']');
         path.push({ index });
-      } else break;
+      } else {break;}
     }
     // steps["name"] is the same as steps.name (step names may hold "-").
     const head = path[0];

@@ -1,5 +1,5 @@
-import type { ResolvedTarget } from '../api/types.js';
 import type { ParamValue, ParsedParameter } from './params.js';
+import type { ResolvedTarget } from '../api/types.js';
 
 /** What templates and expressions may read while a step runs on one target. */
 export interface StepContext {

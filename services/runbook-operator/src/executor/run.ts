@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ExecutionApi, type ExecutorStatus, StatusWriteError } from './kube.js';
 import {
   type DeviceResponse, EXECUTOR_ENV, GNMI_CREDENTIALS_DIR, type ResolvedTarget, type RunbookExecution, type RunbookExecutionStatus,
   type RunbookSpec, type RunbookStep, type SavedValue, type StepPhase, type StepStatus,
@@ -10,7 +11,6 @@ import { holds, nextStep, setResume } from '../core/progress.js';
 import { renderText, renderValue, type StepContext } from '../core/template.js';
 import { RESTORE_STEP, stepKind, validateRunbook } from '../core/validate.js';
 import { GnmiClient, type GnmiOptions, readCredentials, TLS_MODES, type TlsMode } from '../gnmi/client.js';
-import { ExecutionApi, type ExecutorStatus, StatusWriteError } from './kube.js';
 
 /** Where the executor reads the gNMI credentials files; tests point it elsewhere. @default GNMI_CREDENTIALS_DIR */
 export const CREDENTIALS_DIR_ENV = 'HELIOS_GNMI_CREDENTIALS_DIR';
@@ -103,7 +103,9 @@ class Checkpoint {
   }
 
   public async flush(result?: Outcome): Promise<void> {
-    const status: ExecutorStatus = { steps: this.steps, rollbackSteps: this.rollbackSteps, savedState: this.savedState, ...(result ? { result } : {}) };
+    const status: ExecutorStatus = {
+      steps: this.steps, rollbackSteps: this.rollbackSteps, savedState: this.savedState, ...(result ? { result } : {}),
+    };
     await this.api.writeStatus(status);
   }
 }
@@ -146,6 +148,11 @@ function renderSet(step: RunbookStep, ctx: StepContext) {
 }
 
 type Rendered = ReturnType<typeof renderSet>;
+interface Holding {
+  readonly ok: boolean;
+  readonly read: Record<string, unknown>;
+  readonly mismatch?: string;
+}
 
 /** An expression with its templates (inside string literals) rendered for one target. */
 function expression(source: string, ctx: StepContext): Expression {
@@ -153,7 +160,7 @@ function expression(source: string, ctx: StepContext): Expression {
 }
 
 /** Whether the device holds every value the Set writes (and none of the deleted paths). */
-async function deviceHolds(c: GnmiClient, set: Rendered, timeoutMs: number): Promise<{ ok: boolean; read: Record<string, unknown>; mismatch?: string }> {
+async function deviceHolds(c: GnmiClient, set: Rendered, timeoutMs: number): Promise<Holding> {
   const read: Record<string, unknown> = {};
   let mismatch: string | undefined;
   for (const u of [...set.replace, ...set.update]) {
@@ -225,7 +232,9 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
     try { Object.assign(outputs, JSON.parse(previous.output)); } catch { /* truncated: re-read below where needed */ }
   }
   const running = (): StepStatus => ({
-    name: step.name, phase: 'Running', startTime,
+    name: step.name,
+    phase: 'Running',
+    startTime,
     ...(Object.keys(outputs).length ? { output: run.cp.setOutputs(step.name, outputs) } : {}),
     ...(devices.length ? { devices: [...devices] } : {}),
   });
@@ -234,7 +243,10 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
   const finish = async (phase: StepPhase, error?: string): Promise<void> => {
     const hasOutput = Object.keys(outputs).length > 0;
     await run.cp.put(which, {
-      name: step.name, phase, startTime, endTime: new Date().toISOString(),
+      name: step.name,
+      phase,
+      startTime,
+      endTime: new Date().toISOString(),
       ...(hasOutput ? { output: run.cp.setOutputs(step.name, outputs) } : {}),
       ...(error ? { error: truncate(error) } : {}),
       ...(devices.length ? { devices } : {}),
@@ -359,8 +371,12 @@ async function restore(run: Run): Promise<string | undefined> {
   }
   const error = errors.length ? `restore failed: ${errors.join('; ')}` : undefined;
   await run.cp.put('rollbackSteps', {
-    name: RESTORE_STEP, phase: error ? 'Failed' : 'Succeeded', startTime, endTime: new Date().toISOString(),
-    ...(devices.length ? { devices } : {}), ...(error ? { error: truncate(error) } : {}),
+    name: RESTORE_STEP,
+    phase: error ? 'Failed' : 'Succeeded',
+    startTime,
+    endTime: new Date().toISOString(),
+    ...(devices.length ? { devices } : {}),
+    ...(error ? { error: truncate(error) } : {}),
   });
   return error;
 }
