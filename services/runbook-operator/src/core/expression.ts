@@ -173,7 +173,7 @@ class Parser {
     });
   }
   private call(fn: string, at: number): Node {
-    const arity = FUNCTIONS[fn];
+    const arity = Object.prototype.hasOwnProperty.call(FUNCTIONS, fn) ? FUNCTIONS[fn] : undefined;
     if (arity === undefined) throw new ExpressionError(`unknown function "${fn}" at ${at} (allowed: ${Object.keys(FUNCTIONS).join(', ')})`);
     this.expectOp('(');
     const args: Node[] = [];
@@ -197,7 +197,7 @@ class Parser {
         const index = this.or();
         this.expectOp(']');
         path.push({ index });
-      } else break;
+      } else {break;}
     }
     // steps["name"] is the same as steps.name (step names may hold "-").
     const head = path[0];
@@ -306,7 +306,7 @@ function field(obj: { [k: string]: Json }, name: string): Json {
   return qualified === undefined ? null : obj[qualified];
 }
 
-function access(v: Json, seg: Segment | { readonly field: string }, key: Json, where: string): Json {
+function access(v: Json, key: Json, where: string): Json {
   if (v === null) return null;
   if (typeof key === 'string') {
     if (typeof v !== 'object' || Array.isArray(v)) throw new ExpressionError(`${where}: cannot read field "${key}" of a ${typeName(v)}`);
@@ -317,7 +317,6 @@ function access(v: Json, seg: Segment | { readonly field: string }, key: Json, w
     if (!Number.isInteger(key)) throw new ExpressionError(`${where}: index ${key} is not a whole number`);
     return v[key < 0 ? v.length + key : key] ?? null;
   }
-  void seg;
   throw new ExpressionError(`${where}: an index must be a string or a number, not ${typeName(key)}`);
 }
 
@@ -338,7 +337,7 @@ function evalRef(n: Extract<Node, { k: 'ref' }>, ctx: StepContext): Json {
     path = path.slice(2);
   } else if (n.root === 'params') {
     const name = (path[0] as { field: string }).field;
-    const p = ctx.params[name];
+    const p = Object.prototype.hasOwnProperty.call(ctx.params, name) ? ctx.params[name] : undefined;
     if (!p) throw new ExpressionError(`params.${name}: no such parameter (declared: ${Object.keys(ctx.params).sort().join(', ') || 'none'})`);
     v = p.value;
     where = `params.${name}`;
@@ -350,7 +349,7 @@ function evalRef(n: Extract<Node, { k: 'ref' }>, ctx: StepContext): Json {
   }
   for (const seg of path) {
     const key = 'field' in seg ? seg.field : evaluateNode(seg.index, ctx);
-    v = access(v, seg, key, where);
+    v = access(v, key, where);
     where += 'field' in seg ? `.${seg.field}` : `[${JSON.stringify(key)}]`;
   }
   return v;

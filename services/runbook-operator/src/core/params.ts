@@ -80,7 +80,10 @@ export class ParameterError extends Error {
  * undeclared names are refused. Every problem is reported, each naming the parameter,
  * the value and what is allowed.
  */
-export function parseParameters(declared: readonly RunbookParameter[], given: Readonly<Record<string, string>> = {}): Record<string, ParsedParameter> {
+export function parseParameters(
+  declared: readonly RunbookParameter[],
+  given: Readonly<Record<string, string>> = {},
+): Record<string, ParsedParameter> {
   const problems: string[] = [];
   const out: Record<string, ParsedParameter> = {};
   const names = new Set(declared.map((p) => p.name));

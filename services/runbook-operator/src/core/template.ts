@@ -1,5 +1,5 @@
-import type { ResolvedTarget } from '../api/types.js';
 import type { ParamValue, ParsedParameter } from './params.js';
+import type { ResolvedTarget } from '../api/types.js';
 
 /** What templates and expressions may read while a step runs on one target. */
 export interface StepContext {
@@ -36,7 +36,8 @@ export function templateNames(text: string): string[] {
 
 function lookup(name: string, ctx: StepContext): { text: string; value: ParamValue } {
   if (name.startsWith('params.')) {
-    const p = ctx.params[name.slice('params.'.length)];
+    const key = name.slice('params.'.length);
+    const p = Object.prototype.hasOwnProperty.call(ctx.params, key) ? ctx.params[key] : undefined;
     if (!p) throw new TemplateError(`"{{ ${name} }}": no such parameter (declared: ${Object.keys(ctx.params).sort().join(', ') || 'none'})`);
     return { text: p.text, value: p.type === 'duration' ? p.text : p.value };
   }
@@ -44,7 +45,8 @@ function lookup(name: string, ctx: StepContext): { text: string; value: ParamVal
   if (name === 'target.address') return { text: ctx.target.address, value: ctx.target.address };
   if (name === 'execution.name') return { text: ctx.execution.name, value: ctx.execution.name };
   const label = name.slice('target.labels.'.length);
-  const v = ctx.target.labels?.[label];
+  const labels = ctx.target.labels ?? {};
+  const v = Object.prototype.hasOwnProperty.call(labels, label) ? labels[label] : undefined;
   if (v === undefined) throw new TemplateError(`"{{ ${name} }}": target ${ctx.target.name} has no label "${label}" (it has: ${Object.keys(ctx.target.labels ?? {}).sort().join(', ') || 'none'})`);
   return { text: v, value: v };
 }

@@ -1,8 +1,8 @@
-import type { RunbookSpec, RunbookStep } from '../api/types.js';
-import { parsePath } from '../gnmi/path.js';
 import { checkExpressionTemplates, parseExpression } from './expression.js';
 import { checkParameterDeclarations } from './params.js';
 import { templateNames, valueTemplateNames } from './template.js';
+import type { RunbookSpec, RunbookStep } from '../api/types.js';
+import { parsePath } from '../gnmi/path.js';
 
 export const STEP_KINDS = ['gnmiGet', 'gnmiSet', 'wait', 'condition', 'notify', 'script'] as const;
 export type StepKind = typeof STEP_KINDS[number];

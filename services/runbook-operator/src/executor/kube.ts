@@ -44,16 +44,20 @@ export class ExecutionApi {
     }
   }
 
+  private ref(plural: string, name: string) {
+    return { group: GROUP, version: VERSION, namespace: this.namespace, plural, name };
+  }
+
   public readExecution(): Promise<RunbookExecution> {
     return this.retry(`read runbookexecution ${this.namespace}/${this.name}`, () =>
-      this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: EXECUTIONS, name: this.name }) as Promise<RunbookExecution>);
+      this.custom.getNamespacedCustomObject(this.ref(EXECUTIONS, this.name)) as Promise<RunbookExecution>);
   }
 
   /** The runbook, or undefined when it does not exist. */
   public readRunbook(name: string): Promise<Runbook | undefined> {
     return this.retry(`read runbook ${this.namespace}/${name}`, async () => {
       try {
-        return await (this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: RUNBOOKS, name }) as Promise<Runbook>);
+        return await (this.custom.getNamespacedCustomObject(this.ref(RUNBOOKS, name)) as Promise<Runbook>);
       } catch (e) {
         if (e instanceof ApiException && e.code === 404) return undefined;
         throw e;
@@ -85,7 +89,10 @@ export class ExecutionApi {
           body: {
             metadata: { name, namespace: this.namespace },
             involvedObject: {
-              apiVersion: `${GROUP}/${VERSION}`, kind: 'RunbookExecution', name: this.name, namespace: this.namespace,
+              apiVersion: `${GROUP}/${VERSION}`,
+              kind: 'RunbookExecution',
+              name: this.name,
+              namespace: this.namespace,
               uid: (execution.metadata as { uid?: string }).uid,
             },
             reason,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ExecutionApi, type ExecutorStatus, StatusWriteError } from './kube.js';
 import {
   type DeviceResponse, EXECUTOR_ENV, GNMI_CREDENTIALS_DIR, type ResolvedTarget, type RunbookExecution, type RunbookExecutionStatus,
   type RunbookSpec, type RunbookStep, type SavedValue, type StepPhase, type StepStatus,
@@ -10,7 +11,6 @@ import { holds, nextStep, setResume } from '../core/progress.js';
 import { renderText, renderValue, type StepContext } from '../core/template.js';
 import { RESTORE_STEP, stepKind, validateRunbook } from '../core/validate.js';
 import { GnmiClient, type GnmiOptions, readCredentials, TLS_MODES, type TlsMode } from '../gnmi/client.js';
-import { ExecutionApi, type ExecutorStatus, StatusWriteError } from './kube.js';
 
 /** Where the executor reads the gNMI credentials files; tests point it elsewhere. @default GNMI_CREDENTIALS_DIR */
 export const CREDENTIALS_DIR_ENV = 'HELIOS_GNMI_CREDENTIALS_DIR';
@@ -31,7 +31,10 @@ export interface ExecutorOptions {
 }
 
 const DEFAULT_STEP_TIMEOUT_SECONDS = 30;
+const DEFAULT_RUNBOOK_TIMEOUT_SECONDS = 600;
 const MAX_TEXT = 4096;
+/** The CRD's limit on a savedState value; rollback needs it whole, so it is never truncated. */
+export const MAX_SAVED_VALUE = 8192;
 
 type Outcome = NonNullable<RunbookExecutionStatus['result']>;
 
@@ -100,7 +103,9 @@ class Checkpoint {
   }
 
   public async flush(result?: Outcome): Promise<void> {
-    const status: ExecutorStatus = { steps: this.steps, rollbackSteps: this.rollbackSteps, savedState: this.savedState, ...(result ? { result } : {}) };
+    const status: ExecutorStatus = {
+      steps: this.steps, rollbackSteps: this.rollbackSteps, savedState: this.savedState, ...(result ? { result } : {}),
+    };
     await this.api.writeStatus(status);
   }
 }
@@ -143,6 +148,11 @@ function renderSet(step: RunbookStep, ctx: StepContext) {
 }
 
 type Rendered = ReturnType<typeof renderSet>;
+interface Holding {
+  readonly ok: boolean;
+  readonly read: Record<string, unknown>;
+  readonly mismatch?: string;
+}
 
 /** An expression with its templates (inside string literals) rendered for one target. */
 function expression(source: string, ctx: StepContext): Expression {
@@ -150,7 +160,7 @@ function expression(source: string, ctx: StepContext): Expression {
 }
 
 /** Whether the device holds every value the Set writes (and none of the deleted paths). */
-async function deviceHolds(c: GnmiClient, set: Rendered, timeoutMs: number): Promise<{ ok: boolean; read: Record<string, unknown>; mismatch?: string }> {
+async function deviceHolds(c: GnmiClient, set: Rendered, timeoutMs: number): Promise<Holding> {
   const read: Record<string, unknown> = {};
   let mismatch: string | undefined;
   for (const u of [...set.replace, ...set.update]) {
@@ -186,7 +196,11 @@ async function setOnDevice(run: Run, step: RunbookStep, target: ResolvedTarget, 
   for (const p of paths) {
     if (run.cp.savedState.some((s) => s.step === step.name && s.device === target.name && s.path === p)) continue;
     const v = await c.get(p, timeoutMs);
-    run.cp.savedState.push({ step: step.name, device: target.name, path: p, ...(v === undefined ? {} : { value: JSON.stringify(v) }) });
+    const value = v === undefined ? undefined : JSON.stringify(v);
+    if (value !== undefined && value.length > MAX_SAVED_VALUE) {
+      throw new StepFailure(`${p}: its value before the Set is ${value.length} characters and savedState keeps at most ${MAX_SAVED_VALUE} (rollback needs it whole); set a narrower path. Nothing was sent`);
+    }
+    run.cp.savedState.push({ step: step.name, device: target.name, path: p, ...(value === undefined ? {} : { value }) });
     saved = true;
   }
   if (saved) await run.cp.flush();
@@ -205,11 +219,12 @@ async function setOnDevice(run: Run, step: RunbookStep, target: ResolvedTarget, 
 }
 
 /** Runs one step on every target in order; throws StepFailure (or any error) when it fails. */
-async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: RunbookStep, interrupted: boolean): Promise<void> {
+async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: RunbookStep, interrupted: boolean, deadline: number): Promise<void> {
   const previous = run.cp.get(which, step.name);
   const startTime = (interrupted && previous?.startTime) || new Date().toISOString();
   const kind = stepKind(step);
-  const timeoutMs = (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000;
+  const timeoutMs = Math.max(1, Math.min((step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000, deadline - Date.now()));
+  const timedOut = `the runbook's timeoutSeconds (${run.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS}) ran out`;
   // Only a Set keeps what an interrupted run recorded: its devices that acknowledged are never sent again.
   const devices: DeviceResponse[] = interrupted && kind === 'gnmiSet' ? (previous?.devices ?? []).filter((d) => d.error === undefined) : [];
   const outputs: Record<string, unknown> = {};
@@ -217,7 +232,9 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
     try { Object.assign(outputs, JSON.parse(previous.output)); } catch { /* truncated: re-read below where needed */ }
   }
   const running = (): StepStatus => ({
-    name: step.name, phase: 'Running', startTime,
+    name: step.name,
+    phase: 'Running',
+    startTime,
     ...(Object.keys(outputs).length ? { output: run.cp.setOutputs(step.name, outputs) } : {}),
     ...(devices.length ? { devices: [...devices] } : {}),
   });
@@ -226,7 +243,10 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
   const finish = async (phase: StepPhase, error?: string): Promise<void> => {
     const hasOutput = Object.keys(outputs).length > 0;
     await run.cp.put(which, {
-      name: step.name, phase, startTime, endTime: new Date().toISOString(),
+      name: step.name,
+      phase,
+      startTime,
+      endTime: new Date().toISOString(),
       ...(hasOutput ? { output: run.cp.setOutputs(step.name, outputs) } : {}),
       ...(error ? { error: truncate(error) } : {}),
       ...(devices.length ? { devices } : {}),
@@ -235,9 +255,11 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
   };
   let current: ResolvedTarget | undefined;
   try {
+    if (Date.now() >= deadline) throw new StepFailure(timedOut);
     if (kind === 'wait') {
-      const elapsed = interrupted ? Date.now() - Date.parse(startTime) : 0;
-      await sleep(Math.max(0, step.wait!.seconds * 1000 - elapsed));
+      const end = Date.parse(startTime) + step.wait!.seconds * 1000;
+      await sleep(Math.max(0, Math.min(end, deadline) - Date.now()));
+      if (end > deadline) throw new StepFailure(`${timedOut} during the wait`);
     } else {
       for (const target of run.targets) {
         current = target;
@@ -299,13 +321,13 @@ async function runStep(run: Run, which: 'steps' | 'rollbackSteps', step: Runbook
 }
 
 /** Runs a list of steps from its checkpoint; the error of the step that failed, or undefined. */
-async function runSteps(run: Run, which: 'steps' | 'rollbackSteps', steps: readonly RunbookStep[]): Promise<string | undefined> {
+async function runSteps(run: Run, which: 'steps' | 'rollbackSteps', steps: readonly RunbookStep[], deadline = Infinity): Promise<string | undefined> {
   for (;;) {
     const next = nextStep(steps, run.cp.list(which));
     if (next.kind === 'done') return undefined;
     if (next.kind === 'failed') return `step ${steps[next.index].name} failed: ${next.error}`;
     try {
-      await runStep(run, which, steps[next.index], next.interrupted);
+      await runStep(run, which, steps[next.index], next.interrupted, deadline);
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
     }
@@ -349,14 +371,27 @@ async function restore(run: Run): Promise<string | undefined> {
   }
   const error = errors.length ? `restore failed: ${errors.join('; ')}` : undefined;
   await run.cp.put('rollbackSteps', {
-    name: RESTORE_STEP, phase: error ? 'Failed' : 'Succeeded', startTime, endTime: new Date().toISOString(),
-    ...(devices.length ? { devices } : {}), ...(error ? { error: truncate(error) } : {}),
+    name: RESTORE_STEP,
+    phase: error ? 'Failed' : 'Succeeded',
+    startTime,
+    endTime: new Date().toISOString(),
+    ...(devices.length ? { devices } : {}),
+    ...(error ? { error: truncate(error) } : {}),
   });
   return error;
 }
 
+/**
+ * The runbook's timeoutSeconds bounds the forward steps, counted from the first step's
+ * start as checkpointed (so restarts do not extend it); rollback runs after it.
+ */
+function forwardDeadline(run: Run): number {
+  const starts = run.cp.steps.map((s) => Date.parse(s.startTime ?? '')).filter(Number.isFinite);
+  return (starts.length ? Math.min(...starts) : Date.now()) + (run.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS) * 1000;
+}
+
 async function execute(run: Run): Promise<Outcome> {
-  const failure = await runSteps(run, 'steps', run.spec.steps);
+  const failure = await runSteps(run, 'steps', run.spec.steps, forwardDeadline(run));
   if (failure === undefined) return { outcome: 'Succeeded', message: run.dryRun ? 'dry run: every step ran, no Set was sent' : `${run.spec.steps.length} steps succeeded` };
   if (run.spec.rollbackOnFailure !== true || run.dryRun) return { outcome: 'Failed', message: truncate(failure) };
   run.log({ level: 'warn', msg: 'rolling back', reason: failure });

@@ -163,7 +163,10 @@ export class GnmiClient {
       throw e;
     }
     const updates = ((res.notification ?? []) as Record<string, unknown>[]).flatMap((n) =>
-      ((n.update ?? []) as Record<string, unknown>[]).map((u) => ({ path: joinPath(n.prefix, u.path), value: typedValueToJson(u.val as Record<string, unknown>) })));
+      ((n.update ?? []) as Record<string, unknown>[]).map((u) => ({
+        path: joinPath(n.prefix, u.path),
+        value: typedValueToJson(u.val as Record<string, unknown>),
+      })));
     if (updates.length === 0) return undefined;
     if (updates.length === 1) return updates[0].value;
     return Object.fromEntries(updates.map((u) => [u.path, u.value]));

@@ -50,6 +50,7 @@ describe('the safe expression language', () => {
     ['', /empty/],
     ['process.exit(1)', /unknown name "process" at 0 \(allowed: steps, params, target, execution/],
     ['eval("1")', /unknown function "eval" at 0/],
+    ['constructor(1)', /unknown function "constructor" at 0/],
     ['steps.read', /a step is read as steps.<name>.output/],
     ['target.secret', /a target is read as target.name, target.address or target.labels.<label>/],
     ['execution.uid', /only execution.name can be read/],
@@ -69,6 +70,8 @@ describe('the safe expression language', () => {
   test.each<[string, RegExp]>([
     ['steps.later.output', /steps.later: no earlier step of that name has an output/],
     ['params.nope', /params.nope: no such parameter \(declared: count, force, hold, interface\)/],
+    ['params.constructor', /params.constructor: no such parameter/],
+    ['len(steps.read.output.__proto__)', /len\(\) needs a string, list or object, got null/],
     ['target.labels.site.x', /cannot read field "x" of a string/],
     ['steps.read.output.peers.x', /cannot read field "x" of a list/],
     ['steps.read.output[0]', /cannot index a object with \[0\]/],

@@ -92,6 +92,8 @@ describe('templates', () => {
 
   test('unknown names are errors naming what is allowed', () => {
     expect(() => renderText('{{ params.nope }}', ctx)).toThrow('"{{ params.nope }}": no such parameter (declared: enabled, hold, interface, mtu)');
+    expect(() => renderText('{{ params.constructor }}', ctx)).toThrow('no such parameter');
+    expect(() => renderText('{{ target.labels.toString }}', ctx)).toThrow('target leaf1 has no label "toString"');
     expect(() => renderText('{{ target.labels.rack }}', ctx)).toThrow('target leaf1 has no label "rack" (it has: site)');
     expect(() => renderText('{{ env.HOME }}', ctx)).toThrow(TemplateError);
     expect(() => renderText('{{ env.HOME }}', ctx)).toThrow('unknown template name "{{ env.HOME }}" (allowed: params.NAME, target.name, target.address, target.labels.LABEL, execution.name)');

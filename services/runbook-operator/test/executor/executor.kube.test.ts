@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { scratch, startGnmiTarget, writeScratch } from '../../../../test/peers/harness/network-peers.js';
 import { waitFor } from '../../../../test/peers/harness/process.js';
 import { AUTOMATION_NAMESPACE } from '../../src/api/types.js';
-import { ExecutorExit, type LogLine, runExecutor } from '../../src/executor/run.js';
+import { ExecutorExit, type LogLine, MAX_SAVED_VALUE, runExecutor } from '../../src/executor/run.js';
 import { GnmiClient } from '../../src/gnmi/client.js';
 import { createExecution, createRunbook, memoryLog, readExecution, setsAtTarget, startWorld, type World } from './world.js';
 
@@ -233,5 +236,106 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
     expect((await readExecution(world, 'bad-tls')).status?.result?.message).toBe('HELIOS_GNMI_TLS: "maybe" is not a TLS mode (allowed: tls, skip-verify, plaintext)');
     expect(setsAtTarget(world) - setsBefore).toBe(0);
     expect(await runExecutor({}, { log })).toBe(ExecutorExit.CONFIG);
+  });
+
+  test('several targets: a Set that fails on the second device rolls the first one back; that device is never touched', async () => {
+    // A second device whose credentials differ from the executor's: its first Get is refused.
+    const other = await startGnmiTarget(undefined, { username: 'admin', password: 'not-the-secret' });
+    try {
+      await createRunbook(world, 'fleet-mtu', {
+        category: 'configuration', riskLevel: 'high', rollbackOnFailure: true,
+        steps: [{ name: 'mtu', gnmiSet: { update: [{ path: cfg('Ethernet1'), value: { mtu: 1400 } }] } }],
+      });
+      const second = { name: 'lab-leaf2', address: other.address, labels: { site: 'lab1' } };
+      await createExecution(world, 'fleet-1', { runbookRef: { name: 'fleet-mtu' } }, { targets: [world.target, second] });
+      const setsBefore = setsAtTarget(world);
+      const { lines, log } = memoryLog();
+      expect(await runLogged(world.env('fleet-1'), log, lines)).toBe(ExecutorExit.DONE);
+      const ex = await readExecution(world, 'fleet-1');
+      expect(ex.status?.result?.outcome).toBe('RolledBack');
+      const step = ex.status!.steps![0];
+      expect(step.phase).toBe('Failed');
+      // The test's username and password are both "admin": both are redacted.
+      expect(step.error).toMatch(/^lab-leaf2: Get 127\.0\.0\.1:\d+: not authorized with "<redacted>:<redacted>"$/);
+      expect(step.devices?.map((d) => [d.device, d.error === undefined])).toEqual([['lab-leaf1', true], ['lab-leaf2', false]]);
+      expect(ex.status?.savedState?.map((s) => s.device)).toEqual(['lab-leaf1']);
+      expect(ex.status?.rollbackSteps?.[0]).toMatchObject({ name: 'restore-saved-state', phase: 'Succeeded', devices: [{ device: 'lab-leaf1' }] });
+      // The Set, then the restore, on the first device; nothing on the second.
+      expect(setsAtTarget(world) - setsBefore).toBe(2);
+      expect(readFileSync(other.process.logFile, 'utf8')).not.toContain('allowed a Set request');
+      expect(await gnmi.get(`${cfg('Ethernet1')}/mtu`, 5000)).toBe(9100);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('a device that does not answer fails the step at its timeoutSeconds', async () => {
+    // A TCP listener that accepts and never speaks: no gRPC answer ever comes.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      await createRunbook(world, 'read-one', {
+        category: 'diagnostics', riskLevel: 'low',
+        steps: [{ name: 'read', gnmiGet: { paths: [cfg('Ethernet1')] }, timeoutSeconds: 1 }],
+      });
+      const mute = { name: 'lab-mute', address: `127.0.0.1:${(silent.address() as AddressInfo).port}` };
+      await createExecution(world, 'mute-1', { runbookRef: { name: 'read-one' } }, { targets: [mute] });
+      const { lines, log } = memoryLog();
+      const t0 = Date.now();
+      expect(await runLogged(world.env('mute-1'), log, lines)).toBe(ExecutorExit.DONE);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      const ex = await readExecution(world, 'mute-1');
+      expect(ex.status?.result?.outcome).toBe('Failed');
+      expect(ex.status?.steps?.[0].error).toMatch(/^lab-mute: Get 127\.0\.0\.1:\d+: Deadline exceeded/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  test('a Set whose before-value is too large to save whole is refused before anything is sent', async () => {
+    // A device with 200 interfaces: /interfaces is far above what savedState keeps.
+    const dir = scratch('big-device');
+    const interfaces = Array.from({ length: 200 }, (_, i) => ({ name: `Ethernet${i + 1}`, config: { name: `Ethernet${i + 1}`, description: `port ${i + 1}`, enabled: true, mtu: 9100 } }));
+    const big = await startGnmiTarget(writeScratch(dir, 'big.json', JSON.stringify({ 'openconfig-interfaces:interfaces': { interface: interfaces } })));
+    try {
+      await createRunbook(world, 'replace-all', {
+        category: 'configuration', riskLevel: 'critical',
+        steps: [{ name: 'all', gnmiSet: { replace: [{ path: '/interfaces', value: { interface: [] } }] } }],
+      });
+      await createExecution(world, 'replace-all-1', { runbookRef: { name: 'replace-all' } }, { targets: [{ name: 'lab-big', address: big.address }] });
+      const { lines, log } = memoryLog();
+      expect(await runLogged(world.env('replace-all-1'), log, lines)).toBe(ExecutorExit.DONE);
+      const ex = await readExecution(world, 'replace-all-1');
+      expect(ex.status?.result?.outcome).toBe('Failed');
+      expect(ex.status?.steps?.[0].error).toMatch(new RegExp(`^lab-big: /interfaces: its value before the Set is \\d+ characters and savedState keeps at most ${MAX_SAVED_VALUE} \\(rollback needs it whole\\); set a narrower path. Nothing was sent$`));
+      expect(ex.status?.savedState ?? []).toEqual([]);
+      expect(readFileSync(big.process.logFile, 'utf8')).not.toContain('allowed a Set request');
+    } finally {
+      await big.stop();
+    }
+  });
+
+  test('the runbook timeoutSeconds bounds the forward steps; the change is then rolled back', async () => {
+    await createRunbook(world, 'slow-change', {
+      category: 'configuration', riskLevel: 'medium', rollbackOnFailure: true, timeoutSeconds: 2,
+      steps: [
+        { name: 'mtu', gnmiSet: { update: [{ path: `${cfg('Ethernet4')}/mtu`, value: 1600 }] } },
+        { name: 'hold-1', wait: { seconds: 1.2 } },
+        { name: 'hold-2', wait: { seconds: 1.2 } },
+        { name: 'never', notify: { message: 'not reached' } },
+      ],
+    });
+    await createExecution(world, 'slow-change-1', { runbookRef: { name: 'slow-change' } });
+    const { lines, log } = memoryLog();
+    const t0 = Date.now();
+    expect(await runLogged(world.env('slow-change-1'), log, lines)).toBe(ExecutorExit.DONE);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    const ex = await readExecution(world, 'slow-change-1');
+    expect(ex.status?.steps?.map((s) => [s.name, s.phase])).toEqual([['mtu', 'Succeeded'], ['hold-1', 'Succeeded'], ['hold-2', 'Failed']]);
+    expect(ex.status?.steps?.[2].error).toBe("the runbook's timeoutSeconds (2) ran out during the wait");
+    expect(ex.status?.result?.outcome).toBe('RolledBack');
+    expect(await gnmi.get(`${cfg('Ethernet4')}/mtu`, 5000)).toBe(9100);
   });
 });
