@@ -68,9 +68,12 @@ describe('runbook executions end to end', () => {
     expect(await jobsOf('bounce-1')).toEqual([ex.status!.jobName]);
     expect(standIn.exitCodes.get(ex.status!.jobName!)).toBe(0);
 
+    await waitFor('the Completed Event', async () => (await world.events('bounce-1')).some((e) => e.reason === 'Completed'), 10_000, 100);
     const events = await world.events('bounce-1');
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Created', 'ApprovalNotRequired', 'JobCreated', 'Completed']));
-    const metrics = await (await fetch(`${operator.metrics}/metrics`)).text();
+    const scrape = async (): Promise<string> => (await fetch(`${operator.metrics}/metrics`)).text();
+    await waitFor('the ended execution in the metrics', async () => (await scrape()).includes('result="Succeeded"'), 10_000, 100);
+    const metrics = await scrape();
     expect(metrics).toMatch(/helios_runbook_executions_total\{runbook="interface-bounce",result="Succeeded"\} 1/);
     expect(metrics).toMatch(/helios_runbook_execution_duration_seconds_count\{runbook="interface-bounce",result="Succeeded"\} 1/);
     expect(metrics).toMatch(/helios_runbook_step_duration_seconds_count\{runbook="interface-bounce",step="settle"\} 1/);
@@ -92,8 +95,10 @@ describe('runbook executions end to end', () => {
     expect(ex.status!.message).toMatch(/mtu is not 9000/);
     expect(JSON.parse(ex.status!.steps!.find((st) => st.name === 'read')!.output!)).toEqual({ [DEVICE]: { [`${cfg('Ethernet3')}/mtu`]: 1500 } });
     expect(await gnmi.get(`${cfg('Ethernet3')}/mtu`, 5000)).toBe(9100);
-    const events = await world.events('shrink-1');
-    expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(expect.arrayContaining(['RollbackStarted', 'RolledBack']));
+    // Events follow the status write.
+    const warnings = async (): Promise<unknown[]> => (await world.events('shrink-1')).filter((e) => e.type === 'Warning').map((e) => e.reason);
+    await waitFor('the RolledBack Event', async () => (await warnings()).includes('RolledBack'), 10_000, 100);
+    expect(await warnings()).toEqual(expect.arrayContaining(['RollbackStarted', 'RolledBack']));
   });
 
   test('SIGKILL of the operator mid-execution, then a restart: the execution completes, one Job, each Set once at the target', async () => {
