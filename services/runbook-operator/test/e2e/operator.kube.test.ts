@@ -91,6 +91,13 @@ describe('runbook operator on the API server', () => {
     expect(jobs[0].spec!.template.spec!.containers[0].command).toEqual(['runbook-operator', 'execute']);
   });
 
+  test('a label selector targets every matching device from the files', async () => {
+    await world.createExecution('read-lab1', { runbookRef: { name: 'read-interfaces' }, target: { selector: { matchLabels: { site: 'lab1', role: 'leaf' } } } });
+    const ex = await world.waitForPhase('read-lab1', ['Running', 'Failed']);
+    expect(ex.status!.phase).toBe('Running');
+    expect(ex.status!.targets!.map((t) => [t.name, t.address])).toEqual([['leaf1', '127.0.0.1:1'], ['leaf2', '127.0.0.1:2']]);
+  });
+
   test('the webhook refuses a wrong token and starts one execution per alert + device while it runs', async () => {
     const post = (body: unknown, token = WEBHOOK_TOKEN): Promise<Response> => fetch(`${operator.webhook}/api/v1/alerts`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
