@@ -51,6 +51,7 @@ export class Operator {
   private readonly elector: LeaderElector;
   private readonly log: Logger;
   private leading = false;
+  private stopping = false;
   private resync?: NodeJS.Timeout;
   private workers: Array<Promise<void>> = [];
 
@@ -109,13 +110,20 @@ export class Operator {
     return this.runbooks.hasSynced && this.executions.hasSynced && this.jobs.hasSynced && this.targetFiles.hasSynced;
   }
 
-  /** Fills the caches, then campaigns for the Lease. */
+  /** Fills the caches (an informer whose first list failed keeps retrying), then campaigns for the Lease. */
   public async start(): Promise<void> {
+    this.stopping = false;
     await Promise.all([this.runbooks.start(), this.executions.start(), this.jobs.start(), this.targetFiles.start()]);
+    // Leading with a cache still empty would take every Job for missing.
+    while (!this.ready) {
+      if (this.stopping) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     this.elector.start();
   }
 
   public async stop(): Promise<void> {
+    this.stopping = true;
     this.leading = false;
     if (this.resync !== undefined) clearInterval(this.resync);
     this.queue.shutDown();
