@@ -286,11 +286,19 @@ service({
   name: 'runbook-operator',
   description: 'Runs Runbooks against network devices: approvals, Jobs that drive devices over gNMI, rollback, audit',
   deps: {
+    '@grpc/grpc-js': '^1.14.7',
     '@kubernetes/client-node': '~1.4.0',
     'prom-client': '^15.1.3',
+    'protobufjs': '^8.8.1',
     'yaml': '^2.9.1',
     'zod': '^4.6.7',
   },
+  scripts: { bench: 'tsx bench/runbooks.ts' },
+});
+
+project.addTask('bench:runbooks', {
+  description: 'Runbook operator: overhead per execution over 100 executions (creation → Job created, Job finished → final status), p50/p99 with the core count',
+  exec: 'npm run bench --workspace=services/runbook-operator',
 });
 
 project.addTask('bench:dashboards', {
