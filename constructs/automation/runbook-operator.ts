@@ -228,6 +228,8 @@ export class RunbookOperator extends Construct {
       rules: [
         { apiGroups: [RUNBOOK_GROUP], resources: ['runbooks', 'runbookexecutions'], verbs: ['get'] },
         { apiGroups: [RUNBOOK_GROUP], resources: ['runbookexecutions/status'], verbs: ['get', 'patch'] },
+        // notify steps and Set results become Events on the execution.
+        { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ],
     });
     new k8s.KubeRoleBinding(this, 'executor-binding', {

@@ -108,6 +108,7 @@ describe('the Runbook operator\'s manifests', () => {
     expect(rules('helios-runbook-executor', NS)).toEqual([
       'automation.helios.io|runbooks,runbookexecutions|get',
       'automation.helios.io|runbookexecutions/status|get,patch',
+      '|events|create',
     ]);
     const admin = find(objects, 'ClusterRole', 'helios-admin');
     expect(admin.rules).toContainEqual({ apiGroups: ['automation.helios.io'], resources: ['runbookexecutions/approval'], verbs: ['approve'] });

@@ -1,14 +1,15 @@
 import { resolveTargets, type TargetInventory } from './targets.js';
 import {
-  type HistoryEntry, type Phase, type ResolvedTarget, type Runbook, type RunbookExecution, type RunbookExecutionStatus, TERMINAL_PHASES,
+  type HistoryEntry, type Phase, type ResolvedTarget, type Runbook, type RunbookExecution, type RunbookExecutionStatus, type RunbookStep, TERMINAL_PHASES,
 } from '../api/types.js';
+import { DEFAULT_STEP_TIMEOUT_SECONDS } from '../core/validate.js';
 
 /** @default of RunbookSpec.timeoutSeconds */
 export const DEFAULT_RUNBOOK_TIMEOUT_SECONDS = 600;
 /**
- * How long past the runbook's timeout the operator waits for the Job to end before
+ * How long past the execution's deadline the operator waits for the Job to end before
  * failing the execution itself: the Job's activeDeadlineSeconds stops the Pod at the
- * timeout, and the executor needs a moment to write its result.
+ * deadline, and the executor needs a moment to write its result.
  */
 export const TIMEOUT_GRACE_SECONDS = 30;
 
@@ -70,6 +71,23 @@ export function approvalsOf(execution: RunbookExecution): string[] {
 
 function timeoutSeconds(runbook: Runbook | undefined): number {
   return runbook?.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS;
+}
+
+/**
+ * The longest an execution may run on `targets` devices: the runbook's timeout bounds the
+ * forward steps, and the rollback runs after it — per device, a Set replace and a
+ * verifying Get for every path a gnmiSet changed, then the rollback steps, each gNMI call
+ * bounded by its step's timeout. The Job's activeDeadlineSeconds must not cut the rollback.
+ */
+export function executionDeadlineSeconds(runbook: Runbook | undefined, targets: number): number {
+  if (!runbook?.spec.rollbackOnFailure) return timeoutSeconds(runbook);
+  const devices = Math.max(1, targets);
+  const callSeconds = (s: RunbookStep) => s.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS;
+  const paths = (s: RunbookStep) => (s.gnmiSet?.update?.length ?? 0) + (s.gnmiSet?.replace?.length ?? 0) + (s.gnmiSet?.delete?.length ?? 0);
+  const restore = runbook.spec.steps.reduce((sum, s) => sum + 2 * callSeconds(s) * paths(s) * devices, 0);
+  const rollbackSteps = (runbook.spec.rollbackSteps ?? []).reduce((sum, s) => sum + (s.wait?.seconds ?? 0)
+    + (s.gnmiGet || s.gnmiSet ? 2 * callSeconds(s) * devices : 0), 0);
+  return timeoutSeconds(runbook) + restore + rollbackSteps;
 }
 
 /**
@@ -152,9 +170,10 @@ export function decide(facts: ExecutionFacts): Decision {
       go('Failed', 'NoResult', `Job ${facts.jobName} completed but the executor wrote no result`);
     } else {
       const started = Date.parse(out.startTime ?? status.startTime ?? now.toISOString());
-      const deadline = started + (timeoutSeconds(runbook) + TIMEOUT_GRACE_SECONDS) * 1000;
+      const limit = executionDeadlineSeconds(runbook, (out.targets ?? status.targets ?? []).length);
+      const deadline = started + (limit + TIMEOUT_GRACE_SECONDS) * 1000;
       if (now.getTime() >= deadline) {
-        go('Failed', 'Timeout', `no result within the runbook's timeout of ${timeoutSeconds(runbook)}s`);
+        go('Failed', 'Timeout', `no result within ${limit}s (the runbook's timeout of ${timeoutSeconds(runbook)}s and its rollback)`);
       } else {
         requeueAfterMs = deadline - now.getTime();
       }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
-import { DEFAULT_RUNBOOK_TIMEOUT_SECONDS } from './execution.js';
+import { executionDeadlineSeconds } from './execution.js';
 import {
   EXECUTION_LABEL, EXECUTOR_ENV, EXECUTOR_SERVICE_ACCOUNT, GNMI_CREDENTIALS_DIR, GNMI_CREDENTIALS_SECRET, GROUP,
   type Runbook, type RunbookExecution, VERSION,
@@ -62,7 +62,7 @@ export function buildJob(execution: RunbookExecution, runbook: Runbook, settings
     },
     spec: {
       backoffLimit: JOB_BACKOFF_LIMIT,
-      activeDeadlineSeconds: runbook.spec.timeoutSeconds ?? DEFAULT_RUNBOOK_TIMEOUT_SECONDS,
+      activeDeadlineSeconds: executionDeadlineSeconds(runbook, execution.status?.targets?.length ?? 0),
       template: {
         metadata: { labels },
         spec: {
@@ -71,7 +71,8 @@ export function buildJob(execution: RunbookExecution, runbook: Runbook, settings
           automountServiceAccountToken: true,
           restartPolicy: 'Never',
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          // fsGroup: the credentials Secret's files (mode 0440) belong to the executor's group.
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'executor',
             image: settings.image,

@@ -9,6 +9,8 @@ export type StepKind = typeof STEP_KINDS[number];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The name of the automatic restore in status.rollbackSteps; no step may take it. */
 export const RESTORE_STEP = 'restore-saved-state';
+/** @default of RunbookStep.timeoutSeconds: the deadline of each of the step's gNMI calls. */
+export const DEFAULT_STEP_TIMEOUT_SECONDS = 30;
 
 export function stepKind(step: RunbookStep): StepKind {
   const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);

@@ -9,7 +9,7 @@ import { evaluate, type Expression, renderExpression } from '../core/expression.
 import { type ParsedParameter, ParameterError, parseParameters } from '../core/params.js';
 import { holds, nextStep, setResume } from '../core/progress.js';
 import { renderText, renderValue, type StepContext } from '../core/template.js';
-import { RESTORE_STEP, stepKind, validateRunbook } from '../core/validate.js';
+import { DEFAULT_STEP_TIMEOUT_SECONDS, RESTORE_STEP, stepKind, validateRunbook } from '../core/validate.js';
 import { GnmiClient, type GnmiOptions, readCredentials, TLS_MODES, type TlsMode } from '../gnmi/client.js';
 
 /** Where the executor reads the gNMI credentials files; tests point it elsewhere. @default GNMI_CREDENTIALS_DIR */
@@ -30,7 +30,6 @@ export interface ExecutorOptions {
   readonly log?: (line: LogLine) => void;
 }
 
-const DEFAULT_STEP_TIMEOUT_SECONDS = 30;
 const DEFAULT_RUNBOOK_TIMEOUT_SECONDS = 600;
 const MAX_TEXT = 4096;
 /** The CRD's limit on a savedState value; rollback needs it whole, so it is never truncated. */

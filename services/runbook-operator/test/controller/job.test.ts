@@ -1,4 +1,5 @@
 import { EXECUTION_LABEL, EXECUTOR_ENV, EXECUTOR_SERVICE_ACCOUNT, GNMI_CREDENTIALS_DIR, GNMI_CREDENTIALS_SECRET } from '../../src/api/types.js';
+import { executionDeadlineSeconds } from '../../src/controller/execution.js';
 import { buildJob, jobFinished, jobNameFor } from '../../src/controller/job.js';
 import { execution, runbook } from './fixtures.js';
 
@@ -35,6 +36,31 @@ describe('the executor Job', () => {
     expect(job.spec!.activeDeadlineSeconds).toBe(120);
     expect(job.spec!.backoffLimit).toBeGreaterThanOrEqual(0);
     expect(pod.restartPolicy).toBe('Never');
+  });
+
+  test('leaves the rollback its time past the runbook timeout: a Set and a verifying Get per changed path and device, then the rollback steps', () => {
+    const rollingBack = runbook('rb', {
+      timeoutSeconds: 120,
+      rollbackOnFailure: true,
+      steps: [
+        { name: 'down', gnmiSet: { update: [{ path: '/a', value: false }, { path: '/b', value: 1 }] }, timeoutSeconds: 10 },
+        { name: 'pause', wait: { seconds: 5 } },
+        { name: 'up', gnmiSet: { delete: ['/c'] } },
+      ],
+      rollbackSteps: [{ name: 'settle', wait: { seconds: 7 } }, { name: 'check', gnmiGet: { paths: ['/a'] }, timeoutSeconds: 5 }],
+    });
+    const onTwo = execution('bounce-two', { status: { targets: [{ name: 'leaf1', address: 'a:1' }, { name: 'leaf2', address: 'b:1' }] } });
+    const settings = { image: 'ghcr.io/helios/runbook-operator:0.1.0', gnmiTls: 'tls' as const };
+    // 120 + restore (2 calls × (10 s × 2 paths + 30 s × 1 path) × 2 devices) + rollback steps (7 s + 2 × 5 s × 2 devices)
+    expect(executionDeadlineSeconds(rollingBack, 2)).toBe(120 + 2 * (10 * 2 + 30) * 2 + 7 + 2 * 5 * 2);
+    expect(buildJob(onTwo, rollingBack, settings).spec!.activeDeadlineSeconds).toBe(executionDeadlineSeconds(rollingBack, 2));
+    // Without rollback, the runbook timeout alone.
+    expect(executionDeadlineSeconds({ ...rollingBack, spec: { ...rollingBack.spec, rollbackOnFailure: false } }, 2)).toBe(120);
+  });
+
+  test('runs in the group that may read the credentials Secret (mode 0440)', () => {
+    expect(pod.securityContext!.fsGroup).toBe(pod.securityContext!.runAsGroup);
+    expect(pod.volumes![0].secret!.defaultMode).toBe(0o440);
   });
 
   test('meets Pod Security restricted, has resources, and mounts the gNMI credentials read-only', () => {
