@@ -15,31 +15,12 @@ import {
   AUTOMATION_NAMESPACE, EXECUTION_LABEL, EXECUTIONS, GNMI_CREDENTIALS_SECRET, GROUP, type Phase, RUNBOOKS, type Runbook, type RunbookExecution,
   type RunbookExecutionSpec, type RunbookSpec, VERSION,
 } from '../../src/api/types.js';
+import { synthesizedCrds } from '../synthesized-crds.js';
 import { GNMIC_TARGETS_NAMESPACE, gnmicConfigMapName, gnmicFileName, TARGET_SET_LABEL } from '../../src/controller/targets.js';
 
 export const SERVICE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TSX = join(SERVICE_DIR, '..', '..', 'node_modules', '.bin', 'tsx');
 export const WEBHOOK_TOKEN = 'alertmanager-test-token';
-
-/**
- * TEST STAND-IN for the synthesized CRDs (constructs/automation, on another
- * branch until merged): the two kinds with their /status subresource and schemas
- * that keep every field, so the real API server serves, versions and watches them.
- */
-function crd(kind: string, plural: string): object {
-  const keep = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      scope: 'Namespaced',
-      versions: [{ name: VERSION, served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: keep, status: keep } } } }],
-    },
-  };
-}
 
 export interface Device {
   readonly name: string;
@@ -54,7 +35,7 @@ export class World {
   public static async start(): Promise<World> {
     const kube = await KubeApiServer.start();
     const world = new World(kube, mkdtempSync(join(runDir(), 'runbook-operator-')));
-    const r = kube.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [crd('Runbook', RUNBOOKS), crd('RunbookExecution', EXECUTIONS)] }));
+    const r = kube.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: synthesizedCrds() }));
     if (r.status !== 0) throw new Error(`installing the CRDs: ${r.stderr}`);
     await kube.waitForCrds();
     for (const name of [AUTOMATION_NAMESPACE, GNMIC_TARGETS_NAMESPACE]) await world.core.createNamespace({ body: { metadata: { name } } });

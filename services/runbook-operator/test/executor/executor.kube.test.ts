@@ -319,22 +319,24 @@ describe('the executor against a real gNMI target and kube-apiserver', () => {
 
   test('the runbook timeoutSeconds bounds the forward steps; the change is then rolled back', async () => {
     await createRunbook(world, 'slow-change', {
-      category: 'configuration', riskLevel: 'medium', rollbackOnFailure: true, timeoutSeconds: 2,
+      category: 'configuration', riskLevel: 'medium', rollbackOnFailure: true, timeoutSeconds: 3,
       steps: [
         { name: 'mtu', gnmiSet: { update: [{ path: `${cfg('Ethernet4')}/mtu`, value: 1600 }] } },
-        { name: 'hold-1', wait: { seconds: 1.2 } },
-        { name: 'hold-2', wait: { seconds: 1.2 } },
+        { name: 'hold-1', wait: { seconds: 2 } },
+        { name: 'hold-2', wait: { seconds: 2 } },
         { name: 'never', notify: { message: 'not reached' } },
       ],
     });
     await createExecution(world, 'slow-change-1', { runbookRef: { name: 'slow-change' } });
     const { lines, log } = memoryLog();
-    const t0 = Date.now();
     expect(await runLogged(world.env('slow-change-1'), log, lines)).toBe(ExecutorExit.DONE);
-    expect(Date.now() - t0).toBeLessThan(4000);
     const ex = await readExecution(world, 'slow-change-1');
+    // hold-2 ends at the deadline, 3 s after the first step started, not after its whole wait (4 s).
+    const forward = Date.parse(ex.status!.steps![2].endTime!) - Date.parse(ex.status!.steps![0].startTime!);
+    expect(forward).toBeGreaterThanOrEqual(2900);
+    expect(forward).toBeLessThan(4000);
     expect(ex.status?.steps?.map((s) => [s.name, s.phase])).toEqual([['mtu', 'Succeeded'], ['hold-1', 'Succeeded'], ['hold-2', 'Failed']]);
-    expect(ex.status?.steps?.[2].error).toBe("the runbook's timeoutSeconds (2) ran out during the wait");
+    expect(ex.status?.steps?.[2].error).toBe("the runbook's timeoutSeconds (3) ran out during the wait");
     expect(ex.status?.result?.outcome).toBe('RolledBack');
     expect(await gnmi.get(`${cfg('Ethernet4')}/mtu`, 5000)).toBe(9100);
   });

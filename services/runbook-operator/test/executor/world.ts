@@ -8,28 +8,7 @@ import {
   type RunbookSpec, VERSION,
 } from '../../src/api/types.js';
 import { CREDENTIALS_DIR_ENV, type LogLine } from '../../src/executor/run.js';
-
-/**
- * STAND-IN CRDs: the real ones are synthesized by the AutomationStack (constructs/automation);
- * these accept any spec and status (x-kubernetes-preserve-unknown-fields) and have the
- * status subresource, which is all the executor relies on.
- */
-function standInCrd(plural: string, kind: string): object {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-      versions: [{
-        name: VERSION, served: true, storage: true, subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      }],
-    },
-  };
-}
+import { synthesizedCrds } from '../synthesized-crds.js';
 
 export const DEVICE = 'lab-leaf1';
 
@@ -45,7 +24,7 @@ export interface World {
 export async function startWorld(): Promise<World> {
   const [kube, device] = await Promise.all([KubeApiServer.start(), startGnmiTarget()]);
   const apply = kube.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
-    standInCrd(RUNBOOKS, 'Runbook'), standInCrd(EXECUTIONS, 'RunbookExecution'),
+    ...synthesizedCrds(),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AUTOMATION_NAMESPACE } },
   ] }));
   if (apply.status !== 0) throw new Error(apply.stderr);
