@@ -123,8 +123,10 @@ describe('the Prometheus Operator rendering Helios\'s synthesized metrics object
     console.log(r.stdout.trim().split('\n').slice(0, 8).join('\n'));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('SUCCESS');
-    expect(r.stdout).toContain(' - 5 receivers');
-    expect(parse(out.alertmanagerText).receivers.map((x: any) => x.name).sort()).toEqual(['deadmansswitch', 'default', 'email', 'pagerduty', 'slack']);
+    expect(r.stdout).toContain(' - 6 receivers');
+    expect(parse(out.alertmanagerText).receivers.map((x: any) => x.name).sort()).toEqual(['deadmansswitch', 'default', 'email', 'pagerduty', 'runbook-operator', 'slack']);
+    // The Runbook operator's webhook, with the bearer token ESO rendered.
+    expect(out.alertmanagerText).toContain(VAULT['alertmanager-helios-config'].runbookWebhookToken);
     expect(out.alertmanagerText).toContain(VAULT['alertmanager-helios-config'].pagerdutyRoutingKey);
     const routed = amtool(['config', 'routes', 'test', `--config.file=${path}`, '--verify.receivers=pagerduty', 'severity=critical', 'alertname=DeviceUnreachable']);
     expect(routed.stdout.trim()).toBe('pagerduty');

@@ -33,6 +33,7 @@ export const VAULT: Record<string, Record<string, string>> = {
     slackApiUrl: 'https://hooks.slack.com/services/T000/B000/XXXX',
     smtpPassword: 'p@ss: "w0rd"',
     deadMansSwitchUrl: 'https://hc-ping.example.net/5f0c2d9e',
+    runbookWebhookToken: 'runbook-t0ken',
   },
   'thanos-objstore': { accessKey: 'helios-test', secretKey: 'helios-test-secret' },
 };
