@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parse, stringify } from 'yaml';
+import { fleetCa } from './fleet-ca.js';
 import { readManifestTree } from '../../src/manifests.js';
 import { scratch } from '../peers/harness/network-peers.js';
 import { peerBin } from '../peers/harness/paths.js';
@@ -28,22 +28,6 @@ const get = (cluster: string, kind: string, name: string): any => {
 const argsOf = (cluster: string, name: string): string[] => get(cluster, 'Deployment', name).spec.template.spec.containers[0].args;
 
 const dir = scratch('global-query-tls');
-const openssl = (...args: string[]) => {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-};
-
-/** A key and certificate signed by the fleet's CA, in the layout cert-manager writes a Secret (tls.crt, tls.key, ca.crt). */
-function issue(name: string, subject: string, extensions: string): string {
-  const folder = join(dir, name);
-  mkdirSync(folder, { recursive: true });
-  openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(folder, 'tls.key'));
-  openssl('req', '-new', '-key', join(folder, 'tls.key'), '-subj', `/CN=${subject}`, '-out', join(folder, 'tls.csr'));
-  writeFileSync(join(folder, 'ext'), extensions);
-  openssl('x509', '-req', '-in', join(folder, 'tls.csr'), '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', join(folder, 'ext'), '-out', join(folder, 'tls.crt'));
-  openssl('x509', '-in', 'ca.crt', '-out', join(folder, 'ca.crt'));
-  return folder;
-}
 
 interface Running { readonly peer: PeerProcess; readonly http: number; readonly grpc: number }
 
@@ -77,8 +61,7 @@ describe('the global query reads the members over mutual TLS, as synthesized', (
   let hub: Running;
 
   beforeAll(async () => {
-    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    openssl('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=helios-federation-ca', '-days', '1', '-out', 'ca.crt');
+    const { issue } = fleetCa(dir);
     for (const dc of ['fra1', 'ams1']) {
       const cert = get(dc, 'Certificate', 'thanos-federation-server-tls').spec;
       const tls = issue(dc, cert.commonName, `subjectAltName=${cert.dnsNames.map((d: string) => `DNS:${d}`).join(',')}\nextendedKeyUsage=serverAuth\n`);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { fleetCa } from './fleet-ca.js';
 import { readManifestTree } from '../../src/manifests.js';
 import { argsForTest } from '../metrics-live/rewrites.js';
 import { promtool3, startHttpPeer, startS3Server, type HttpProcess } from '../peers/harness/metrics-peers.js';
@@ -43,22 +44,6 @@ const BACKFILL = 'helios_federation_backfill';
 const HOUR = 3600;
 
 const dir = scratch('two-datacenters');
-const openssl = (...args: string[]) => {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-};
-
-/** A key and certificate signed by the fleet's CA, in the layout cert-manager writes a Secret (tls.crt, tls.key, ca.crt). */
-function issue(name: string, subject: string, extensions: string): string {
-  const folder = join(dir, name);
-  mkdirSync(folder, { recursive: true });
-  openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(folder, 'tls.key'));
-  openssl('req', '-new', '-key', join(folder, 'tls.key'), '-subj', `/CN=${subject}`, '-out', join(folder, 'tls.csr'));
-  writeFileSync(join(folder, 'ext'), extensions);
-  openssl('x509', '-req', '-in', join(folder, 'tls.csr'), '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', join(folder, 'ext'), '-out', join(folder, 'tls.crt'));
-  openssl('x509', '-in', 'ca.crt', '-out', join(folder, 'ca.crt'));
-  return folder;
-}
 
 /**
  * The one place addresses and paths change: listen addresses become loopback ports,
@@ -174,8 +159,7 @@ describe('two datacenters: one global query over both, one compactor over their 
     s3 = await startS3Server(bucket);
     peers.push(s3);
 
-    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    openssl('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=helios-federation-ca', '-days', '1', '-out', 'ca.crt');
+    const { issue } = fleetCa(dir);
 
     let probeTarget = '';
     for (const dc of Object.keys(DCS) as Dc[]) {
