@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { fleetCa } from './fleet-ca.js';
 import { readManifestTree } from '../../src/manifests.js';
-import { argsForTest } from '../metrics-live/rewrites.js';
+import { argsForTest, compactorOnePass } from '../metrics-live/rewrites.js';
 import { promtool3, startHttpPeer, startS3Server, type HttpProcess } from '../peers/harness/metrics-peers.js';
 import { scratch, writeScratch } from '../peers/harness/network-peers.js';
 import { peerBin } from '../peers/harness/paths.js';
@@ -81,14 +81,7 @@ const REWRITES = {
     config.config.endpoint = endpoint;
     return config;
   },
-  compactor: (objstoreFile: string) => ({
-    '--wait': undefined,
-    '--wait-interval': undefined,
-    '--consistency-delay': '0s',
-    '--http-address': '127.0.0.1:0',
-    '--data-dir': join(dir, 'compact'),
-    '--objstore.config-file': objstoreFile,
-  }),
+  compactor: (objstoreFile: string) => compactorOnePass(join(dir, 'compact'), objstoreFile),
 };
 
 /** What the operator renders from the synthesized Prometheus: its external labels, the replica label, a scrape of `target`. */

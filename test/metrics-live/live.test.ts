@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { argsForTest, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC } from './rewrites.js';
+import { argsForTest, compactorOnePass, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC } from './rewrites.js';
 import { CLUSTER, esoSecrets, OBJECTS, OperatorWorld, VAULT, type OperatorOutput } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
@@ -284,15 +284,7 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
 
   it('runs the Compactor once over the bucket with the synthesized retention, and it leaves the blocks readable', async () => {
     const compactor = find(OBJECTS, 'StatefulSet', 'thanos-compactor', 'helios-storage');
-    const args = argsForTest(compactor.spec.template.spec.containers[0].args, {
-      // One pass instead of a resident loop, and blocks counted from their upload instead of after 30 minutes (test-only).
-      '--wait': undefined,
-      '--wait-interval': undefined,
-      '--consistency-delay': '0s',
-      '--http-address': '127.0.0.1:0',
-      '--data-dir': join(dir, 'compact'),
-      '--objstore.config-file': objstoreFile,
-    }, 'thanos-compactor-0');
+    const args = argsForTest(compactor.spec.template.spec.containers[0].args, compactorOnePass(join(dir, 'compact'), objstoreFile), 'thanos-compactor-0');
     const r = spawnSync(peerBin('thanos'), args, { encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).not.toMatch(/level=(error|warn).*halt/);
     expect(r.status).toBe(0);

@@ -69,3 +69,19 @@ export function argsForTest(args: readonly string[], changes: Readonly<Record<st
  */
 export const TEST_BLOCK_DURATION = '1m';
 export const TEST_STORE_SYNC = '10s';
+
+/**
+ * The compactor's flags for one test pass: one pass instead of a resident loop, blocks
+ * counted from their upload instead of after 30 minutes (test-only), and its data folder
+ * and bucket configuration in scratch files.
+ */
+export function compactorOnePass(dataDir: string, objstoreFile: string): Record<string, string | undefined> {
+  return {
+    '--wait': undefined,
+    '--wait-interval': undefined,
+    '--consistency-delay': '0s',
+    '--http-address': '127.0.0.1:0',
+    '--data-dir': dataDir,
+    '--objstore.config-file': objstoreFile,
+  };
+}

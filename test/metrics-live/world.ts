@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { parse } from 'yaml';
-import { clusterObjects, oneCluster, renderExternalSecret } from '../metrics/support.js';
+import { ALL_RECEIVERS, clusterObjects, oneCluster, renderExternalSecret } from '../metrics/support.js';
 import { KubeApiServer } from '../peers/harness/kube.js';
 import { applyObjects, gunzipText, startPrometheusOperator, waitForSecret } from '../peers/harness/metrics-peers.js';
 import { type PeerProcess } from '../peers/harness/process.js';
@@ -11,19 +11,7 @@ import { crdSetOf, schemaDir } from '../schema-sources.js';
  * every alert receiver), synthesized by Helios.
  */
 export const CLUSTER = { name: 'dc1', datacenter: 'ams1' } as const;
-export const CONFIG = oneCluster({
-  extra: `    alerting:
-      pagerduty: { routingKey: { key: helios/alertmanager, property: pagerduty-routing-key } }
-      slack: { apiUrl: { key: helios/alertmanager, property: slack-webhook-url }, channel: "#netops-alerts" }
-      email:
-        to: netops@example.net
-        from: helios@example.net
-        smarthost: smtp.example.net:587
-        username: helios
-        password: { key: helios/alertmanager, property: smtp-password }
-      deadMansSwitch: { url: { key: helios/alertmanager, property: deadmansswitch-url } }
-`,
-});
+export const CONFIG = oneCluster({ extra: ALL_RECEIVERS });
 export const OBJECTS = clusterObjects(CONFIG);
 
 /** What Vault holds for the ExternalSecrets the metrics path needs (ESO renders them into Secrets). */

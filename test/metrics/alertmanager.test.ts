@@ -1,17 +1,7 @@
-import { clusterObjects, find, oneCluster, parseYaml, renderExternalSecret } from './support.js';
+import { ALL_RECEIVERS, clusterObjects, find, oneCluster, parseYaml, renderExternalSecret } from './support.js';
 import { amtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
 
-const receivers = `    alerting:
-      pagerduty: { routingKey: { key: helios/alertmanager, property: pagerduty-routing-key } }
-      slack: { apiUrl: { key: helios/alertmanager, property: slack-webhook-url }, channel: "#netops-alerts" }
-      email:
-        to: netops@example.net
-        from: helios@example.net
-        smarthost: smtp.example.net:587
-        username: helios
-        password: { key: helios/alertmanager, property: smtp-password }
-      deadMansSwitch: { url: { key: helios/alertmanager, property: deadmansswitch-url } }
-`;
+const receivers = ALL_RECEIVERS;
 
 /** Values with characters that break naive YAML templating: quotes, colons, hashes. */
 const SECRETS = {

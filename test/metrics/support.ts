@@ -81,3 +81,16 @@ export function flagValues(args: readonly string[], flag: string): string[] {
   const prefix = `--${flag}=`;
   return args.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length));
 }
+
+/** The `alerting` block of a cluster with every receiver kind configured, each credential in the secret store. */
+export const ALL_RECEIVERS = `    alerting:
+      pagerduty: { routingKey: { key: helios/alertmanager, property: pagerduty-routing-key } }
+      slack: { apiUrl: { key: helios/alertmanager, property: slack-webhook-url }, channel: "#netops-alerts" }
+      email:
+        to: netops@example.net
+        from: helios@example.net
+        smarthost: smtp.example.net:587
+        username: helios
+        password: { key: helios/alertmanager, property: smtp-password }
+      deadMansSwitch: { url: { key: helios/alertmanager, property: deadmansswitch-url } }
+`;
