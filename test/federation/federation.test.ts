@@ -102,6 +102,21 @@ describe('helios.yaml: the federation, checked across the fleet', () => {
     ]);
   });
 
+  it('refuses gitops values Argo CD could not follow, naming the key and the value', () => {
+    expect(problemsOf(fleet((d) => { d.gitops.path = '/dist/'; }))).toEqual([
+      expect.stringMatching(/^helios\.yaml: gitops\.path: "\/dist\/" is not a repository path/),
+    ]);
+    expect(problemsOf(fleet((d) => { d.gitops.revision = '-main'; }))).toEqual([
+      expect.stringMatching(/^helios\.yaml: gitops\.revision: "-main" is not a Git revision/),
+    ]);
+    expect(problemsOf(fleet((d) => { d.gitops.repoUrl = 'git@github.com:org/helios.git'; }))).toEqual([
+      expect.stringMatching(/^helios\.yaml: gitops\.repoUrl: "git@github\.com:org\/helios\.git" is not a URL/),
+    ]);
+    expect(problemsOf(fleet((d) => { d.gitops.autoSync = true; }))).toEqual([
+      expect.stringMatching(/^helios\.yaml: gitops.*autoSync/),
+    ]);
+  });
+
   it('refuses a replication group with mixed topologies, a site without its URL, two compactors on one logical bucket', () => {
     expect(problemsOf(fleet((d) => {
       d.clusters[1].storage = { topology: 'single-dc-minio', replicationGroup: 'eu' };
