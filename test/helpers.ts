@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { stringify } from 'yaml';
+import { promtool, writeScratch } from './peers/harness/network-peers.js';
 import { REPO_ROOT } from './shared.js';
 import { ConfigError, parseConfig } from '../src/config/load.js';
 
@@ -66,4 +68,20 @@ export function problemsOf(text: string): string[] {
     throw e;
   }
   throw new Error('expected the config to be rejected');
+}
+
+/**
+ * promtool's unit tests over rule groups: each call writes its own rule and test files in
+ * `dir`; a failure shows promtool's own report.
+ */
+export function promtoolRuleTests(dir: string): (groups: readonly object[], tests: readonly object[]) => void {
+  let files = 0;
+  return (groups, tests) => {
+    const n = ++files;
+    const rulesFile = writeScratch(dir, `rules-${n}.yml`, stringify({ groups }));
+    const test = writeScratch(dir, `test-${n}.yml`, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
+    const r = promtool(['test', 'rules', test]);
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  };
 }

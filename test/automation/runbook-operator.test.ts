@@ -1,4 +1,3 @@
-import { stringify } from 'yaml';
 import { RUNBOOK_CRDS, crdManifest } from '../../constructs/automation/runbook-crds.js';
 import { runbookAlerts } from '../../constructs/automation/runbook-operator.js';
 import { sampleRunbooks } from '../../constructs/automation/sample-runbooks.js';
@@ -6,8 +5,9 @@ import { GNMI_DEVICE_PORTS } from '../../constructs/metrics/gnmic.js';
 import * as contract from '../../services/runbook-operator/src/api/types.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { TIER_NAMES, TIERS } from '../../src/config/tiers.js';
+import { promtoolRuleTests } from '../helpers.js';
 import { all, clusterObjects, find, oneCluster, parseYaml, renderExternalSecret } from '../metrics/support.js';
-import { amtool, promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
+import { amtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
 import { SchemaValidator } from '../validation/schemas.js';
 
 const NS = 'helios-automation';
@@ -223,16 +223,9 @@ describe('the Runbook operator\'s alerts', () => {
   const rule = find(objects, 'PrometheusRule', 'helios-runbook-operator', NS);
   const groups = rule.spec.groups;
   const rules: any[] = groups.flatMap((g: any) => g.rules);
-  const dir = scratch('runbook-alerts');
-  let files = 0;
-  const promtoolTest = (tests: object[]) => {
-    const n = ++files;
-    const rulesFile = writeScratch(dir, `rules-${n}.yml`, stringify({ groups }));
-    const test = writeScratch(dir, `test-${n}.yml`, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
-    const r = promtool(['test', 'rules', test]);
-    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
-    expect(r.status).toBe(0);
-  };
+  const ruleTests = promtoolRuleTests(scratch('runbook-alerts'));
+  const promtoolTest = (tests: object[]) => ruleTests(groups, tests);
+
   const annotations = (alert: string, summary: string) => ({ ...rules.find((r) => r.alert === alert).annotations, summary });
   const T = 'helios_runbook_executions_total';
   const replica = (pod: string) => `job="helios-runbook-operator",instance="${pod}:8080",pod="${pod}"`;

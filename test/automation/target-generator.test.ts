@@ -1,5 +1,4 @@
 import { Chart, Testing } from 'cdk8s';
-import { stringify } from 'yaml';
 import { TargetGenerator, TargetGeneratorMode } from '../../constructs/automation/target-generator.js';
 import { PlatformBase } from '../../constructs/platform/platform-base.js';
 import { TARGET_SET_LABEL, TARGET_SHARDS_MAX, TargetSet, targetConfigMapName, targetNamespace } from '../../constructs/platform/targets.js';
@@ -7,7 +6,8 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { TIER_NAMES, TIERS, type TierName } from '../../src/config/tiers.js';
 import type { KubeObject } from '../../src/manifests.js';
 import { synthesize } from '../../src/synth.js';
-import { promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
+import { promtoolRuleTests } from '../helpers.js';
+import { scratch } from '../peers/harness/network-peers.js';
 
 function objects(extra = '', tier: TierName = 'medium'): KubeObject[] {
   return synthesize(parseConfig(`clusters:
@@ -202,20 +202,12 @@ describe('the Target Generator\'s alerts', () => {
   const rule = one(objects(), 'PrometheusRule', 'target-generator');
   const groups = rule.spec.groups;
   const rules: Rule[] = groups.flatMap((g: any) => g.rules);
-  const dir = scratch('target-generator-alerts');
-  let files = 0;
+  const ruleTests = promtoolRuleTests(scratch('target-generator-alerts'));
+  const promtoolTest = (tests: object[]) => ruleTests(groups, tests);
   const S = 'helios_target_sync_last_success_timestamp_seconds';
   const E = 'helios_target_sync_errors_total';
   const R = 'helios_target_sync_mass_deletion_refusals_total';
 
-  function promtoolTest(tests: object[]): void {
-    const n = ++files;
-    const rulesFile = writeScratch(dir, `rules-${n}.yml`, stringify({ groups }));
-    const test = writeScratch(dir, `test-${n}.yml`, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
-    const r = promtool(['test', 'rules', test]);
-    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
-    expect(r.status).toBe(0);
-  }
   const annotations = (alert: string, summary?: string) => {
     const r = rules.find((x) => x.alert === alert)!;
     return { ...r.annotations, ...(summary ? { summary } : {}) };

@@ -1,8 +1,8 @@
-import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { KubeObject } from '../../src/manifests.js';
 import { synthesize } from '../../src/synth.js';
-import { promtool, scratch, writeScratch } from '../peers/harness/network-peers.js';
+import { promtoolRuleTests } from '../helpers.js';
+import { scratch } from '../peers/harness/network-peers.js';
 
 /**
  * The flow pipeline's alerts, as synthesized into PrometheusRules, unit-tested by
@@ -27,18 +27,8 @@ const groupsOf = (name: string): Group[] => (flowRules.find((o) => o.metadata.na
 const allRules = (): Rule[] => flowRules.flatMap((o: any) => o.spec.groups.flatMap((g: Group) => g.rules));
 const alertRule = (alert: string): Rule => allRules().find((r) => r.alert === alert)!;
 
-const dir = scratch('flow-alerts');
-let files = 0;
-
 /** Runs one promtool test file over the given rule groups; the failure message is promtool's own report. */
-function promtoolTest(groups: Group[], tests: object[]): void {
-  const n = ++files;
-  const rules = writeScratch(dir, `rules-${n}.yml`, stringify({ groups }));
-  const test = writeScratch(dir, `test-${n}.yml`, stringify({ rule_files: [rules], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
-  const r = promtool(['test', 'rules', test]);
-  expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
-  expect(r.status).toBe(0);
-}
+const promtoolTest = promtoolRuleTests(scratch('flow-alerts'));
 
 /** The annotations an alert carries once fired, with its summary rendered. */
 function fired(alert: string, summary: string) {
