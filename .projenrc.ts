@@ -162,7 +162,7 @@ project.addTask('docs', {
   exec: 'tsx src/docs.ts',
 });
 
-interface ServiceOptions {
+interface WorkspaceOptions {
   readonly name: string;
   readonly description: string;
   readonly deps: Record<string, string>;
@@ -173,11 +173,12 @@ interface ServiceOptions {
 }
 
 /**
- * A runtime service under services/<name>: an npm workspace with its own
- * package.json, tsconfigs and jest config, all generated here. Its tests run with
- * coverage and fail under 70% of lines (spec SC-009).
+ * A package under services/<name>: an npm workspace with its own package.json,
+ * tsconfigs and jest config, all generated here. Its tests run with coverage and
+ * fail under 70% of lines (spec SC-009). A service is a program (bin); a library
+ * is imported by the services, as its compiled lib/ with declarations.
  */
-function service(options: ServiceOptions): void {
+function workspacePackage(options: WorkspaceOptions, kind: 'service' | 'library'): void {
   const dir = `services/${options.name}`;
   const compilerOptions = {
     module: 'NodeNext',
@@ -189,13 +190,16 @@ function service(options: ServiceOptions): void {
     skipLibCheck: true,
     isolatedModules: true,
     resolveJsonModule: true,
-    declaration: false,
+    declaration: kind === 'library',
     sourceMap: true,
     noUnusedLocals: true,
     noUnusedParameters: true,
     noImplicitReturns: true,
     types: ['node', 'jest'],
   };
+  const entry = kind === 'service'
+    ? { main: 'lib/src/main.js', bin: { [options.name]: 'lib/src/main.js' } }
+    : { main: 'lib/src/index.js', types: 'lib/src/index.d.ts', exports: { '.': { types: './lib/src/index.d.ts', default: './lib/src/index.js' } } };
   new JsonFile(project, `${dir}/package.json`, {
     obj: {
       'name': `@helios/${options.name}`,
@@ -204,8 +208,7 @@ function service(options: ServiceOptions): void {
       'private': true,
       'license': 'Apache-2.0',
       'type': 'module',
-      'main': 'lib/src/main.js',
-      'bin': { [options.name]: 'lib/src/main.js' },
+      ...entry,
       'engines': { node: '>= 20.19.0' },
       'scripts': {
         build: 'tsc -p tsconfig.json',
@@ -232,16 +235,50 @@ function service(options: ServiceOptions): void {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { compilerOptions: { ...compilerOptions, rootDir: '.', outDir: 'lib' }, include: ['src/**/*.ts'] },
   });
-  // rootDir is the repository: service tests start the real peers through test/peers/harness.
+  // rootDir is the repository: tests start the real peers through test/peers/harness.
   new JsonFile(project, `${dir}/tsconfig.dev.json`, {
     obj: { extends: './tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, include: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'] },
   });
 }
 
+const NETBOX_CLIENT_BUILD = 'tsc -p ../netbox-client/tsconfig.json';
+
+/** A service that reads NetBox compiles and tests against the NetBox client's lib/ as it is now. */
+function service(options: WorkspaceOptions): void {
+  const first = '@helios/netbox-client' in options.deps ? `${NETBOX_CLIENT_BUILD} && ` : '';
+  workspacePackage({
+    ...options,
+    scripts: {
+      build: `${first}tsc -p tsconfig.json`,
+      test: `${first}tsc -p tsconfig.dev.json && NODE_OPTIONS=--experimental-vm-modules jest --ci --coverage`,
+      ...options.scripts,
+    },
+  }, 'service');
+}
+
+/**
+ * The NetBox client the services read NetBox with (pages, timeouts, retries, the
+ * token file), typed from NetBox's OpenAPI document. Services import its built lib/:
+ * `npm ci` builds it (prepare), and so do the service tests and Docker builds before
+ * compiling a service, so a service never runs against a stale copy.
+ */
+workspacePackage({
+  name: 'netbox-client',
+  description: 'The NetBox REST client of the Helios services, typed from NetBox\'s OpenAPI document',
+  deps: { 'openapi-fetch': '^0.17.0' },
+  devDeps: { 'openapi-typescript': '^7.13.0' },
+  scripts: {
+    'prepare': 'tsc -p tsconfig.json',
+    'generate:netbox': 'tsx scripts/netbox-types.ts',
+  },
+  coverageIgnore: ['src/generated/**'],
+}, 'library');
+
 service({
   name: 'flow-enricher',
   description: 'Enriches goflow2 flows with NetBox and GeoIP data between two Kafka topics',
   deps: {
+    '@helios/netbox-client': '0.1.0',
     'kafkajs': '^2.2.4',
     'maxmind': '^5.0.7',
     'prom-client': '^15.1.3',
@@ -263,18 +300,13 @@ service({
   name: 'target-generator',
   description: 'Turns the NetBox inventory into gnmic, SNMP, blackbox and Prometheus targets in ConfigMaps',
   deps: {
+    '@helios/netbox-client': '0.1.0',
     '@kubernetes/client-node': '~1.4.0',
-    'openapi-fetch': '^0.17.0',
     'prom-client': '^15.1.3',
     'yaml': '^2.9.1',
     'zod': '^4.6.7',
   },
-  devDeps: { 'openapi-typescript': '^7.13.0' },
-  scripts: {
-    'generate:netbox': 'tsx scripts/netbox-types.ts',
-    'bench': 'tsc -p tsconfig.json && tsx bench/sync.ts',
-  },
-  coverageIgnore: ['src/generated/**'],
+  scripts: { bench: `${NETBOX_CLIENT_BUILD} && tsc -p tsconfig.json && tsx bench/sync.ts` },
 });
 
 project.addTask('bench:targets', {
@@ -315,6 +347,8 @@ project.addTask('bench:dashboards', {
 project.testTask.reset();
 project.testTask.spawn(peers);
 project.testTask.spawn(project.compileTask);
+// The app's tests import services' sources, which import the NetBox client's lib/.
+project.testTask.exec('npm run build --workspace=services/netbox-client', { name: 'NetBox client' });
 project.testTask.exec('tsc -p test/tsconfig.json', { name: 'type-check tests' });
 project.testTask.exec('jest --ci', { receiveArgs: true, env: { NODE_OPTIONS: '--experimental-vm-modules' } });
 project.testTask.exec('bash -c "if ls services/*/package.json >/dev/null 2>&1; then npm run test --workspaces --if-present; fi"', { name: 'services' });

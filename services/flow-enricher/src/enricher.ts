@@ -5,7 +5,7 @@ import { startHttpServer } from './http.js';
 import { kafkaClient } from './kafka.js';
 import type { Logger } from './log.js';
 import { EnricherMetrics } from './metrics.js';
-import { NetboxClient } from './netbox/client.js';
+import { NetboxReader } from './netbox/source.js';
 import { NetboxRefresher } from './netbox/refresher.js';
 import { EnrichmentPipeline } from './pipeline.js';
 import { FlowTranscoder } from './transcode.js';
@@ -37,7 +37,7 @@ export async function startEnricher(config: Config, log: Logger, onFatal: (e: Er
     geoipBuildTimes: () => geo.buildTimes,
   });
   const refresher = new NetboxRefresher({
-    source: new NetboxClient({ url: config.netbox.url, tokenFile: config.netbox.tokenFile }),
+    source: new NetboxReader({ url: config.netbox.url, tokenFile: config.netbox.tokenFile }),
     intervalSeconds: config.netbox.refreshSeconds,
     log,
     onInventory: (inventory) => t.setInventory(inventory),

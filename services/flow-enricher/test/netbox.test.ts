@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { Inventory } from '../src/enrich/inventory.js';
 import { keyOf, parseAddress } from '../src/enrich/ip.js';
 import { Logger } from '../src/log.js';
-import { NetboxClient, NetboxError } from '../src/netbox/client.js';
 import { NetboxRefresher } from '../src/netbox/refresher.js';
-import { freePort, runDir } from '../../../test/peers/harness/process.js';
+import { NetboxReader } from '../src/netbox/source.js';
+import { runDir } from '../../../test/peers/harness/process.js';
 import { netboxFixture } from './fixture.js';
-import { NetboxFake, validatePage } from './netbox-fake.js';
+import { NetboxFake } from './netbox-fake.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';
 
@@ -22,117 +22,40 @@ const quiet = () => {
   return { log: new Logger('debug', (l) => { lines.push(JSON.parse(l)); }), lines };
 };
 
-describe('NetboxClient against the NetBox fake (responses validated against NetBox 4.3\'s OpenAPI)', () => {
-  let fake: NetboxFake;
-  beforeAll(async () => {
-    // Two objects per page, and `next` links naming an origin the client cannot reach (as behind a proxy).
-    fake = await NetboxFake.start(netboxFixture(), { token: TOKEN, maxPageSize: 2, advertisedOrigin: 'https://netbox.example.net' });
-  });
-  afterAll(() => fake.stop());
-  beforeEach(() => { fake.requests.length = 0; fake.failWith = undefined; fake.delayMs = 0; });
-
-  const client = (options: Partial<ConstructorParameters<typeof NetboxClient>[0]> = {}) =>
-    new NetboxClient({ url: `${fake.url}/`, tokenFile: tokenFile(), backoffMs: 10, ...options });
-
-  it('reads every page of every list, following `next` on its own origin, with the token', async () => {
-    const data = await client().fetchAll();
-    expect(data.devices.map((d) => d.name)).toEqual(['edge-sto1-01', 'edge-lon2-01', 'spine-fra1-01', 'pp-sto1-01']);
-    expect(data.interfaces).toHaveLength(7);
-    expect(data.sites).toHaveLength(3);
-    expect(data.prefixes.map((p) => p.prefix)).toEqual([
-      '10.1.0.0/16', '10.1.5.0/24', '10.2.0.0/16', '89.160.20.0/24', '2001:db8:1::/48', '10.0.0.0/8', '172.16.0.0/12', '10.1.5.0/28', '2001:db8:1:5::/64',
-    ]);
-    expect(fake.requests.filter((r) => r.includes('/dcim/devices/'))).toEqual([
-      'GET /api/dcim/devices/?limit=1000',
-      'GET /api/dcim/devices/?limit=1000&offset=2',
-    ]);
-    expect(fake.requests.filter((r) => r.includes('/ipam/prefixes/'))).toEqual([
-      'GET /api/ipam/prefixes/?limit=1000',
-      'GET /api/ipam/prefixes/?limit=1000&offset=2',
-      'GET /api/ipam/prefixes/?limit=1000&offset=4',
-      'GET /api/ipam/prefixes/?limit=1000&offset=6',
-      'GET /api/ipam/prefixes/?limit=1000&offset=8',
-    ]);
-    // Only addresses on device interfaces are asked for, and only the fields read are kept.
-    expect(fake.requests.filter((r) => r.includes('/ipam/ip-addresses/'))).toEqual([
-      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000',
-      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=2',
-      'GET /api/ipam/ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=4',
-    ]);
-    expect(data.ipAddresses).toEqual([
-      { id: 1001, address: '10.1.5.7/28', assigned_object_type: 'dcim.interface', assigned_object: { id: 301, name: 'swp1', device: { id: 13 } } },
-      { id: 1002, address: '10.2.3.4/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 201, name: 'xe-0/0/0', device: { id: 12 } } },
-      { id: 1003, address: '2001:db8:1::9/64', assigned_object_type: 'dcim.interface', assigned_object: { id: 202, name: 'xe-0/0/1', device: { id: 12 } } },
-      { id: 1004, address: '10.1.9.9/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 101, name: 'Ethernet1', device: { id: 11 } } },
-      { id: 1006, address: '89.160.20.128/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 102, name: 'Ethernet2', device: { id: 11 } } },
-      { id: 1007, address: '89.160.20.200/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 302, name: 'swp2', device: { id: 13 } } },
-    ]);
-    expect(data.prefixes[1]).toEqual({
-      id: 2, prefix: '10.1.5.0/24', scope_type: 'dcim.site', scope: { id: 3, slug: 'fra1' }, tenant: { id: 902, slug: 'dc-fabric' }, role: { id: 802, slug: 'servers' }, vlan: { id: 51, vid: 105 },
-    });
-  });
-
-  it('the fake refuses a query parameter NetBox does not have (NetBox would ignore it and list everything)', async () => {
-    await expect(client().list('api/ipam/ip-addresses/', { assigned_type: 'dcim.interface' }))
-      .rejects.toThrow('NetBox GET /api/ipam/ip-addresses/?assigned_type=dcim.interface&limit=1000: HTTP 400 {"detail":"netbox-fake: /api/ipam/ip-addresses/ has no query parameter assigned_type"}');
-  });
-
-  it('retries 5xx and 429 with backoff, then succeeds', async () => {
-    fake.failWith = { status: 503, times: 2 };
-    expect(await client().list('api/dcim/sites/')).toHaveLength(3);
-    fake.failWith = { status: 429, times: 1 };
-    expect(await client().list('api/dcim/sites/')).toHaveLength(3);
-  });
-
-  it('gives up after its tries, saying where and why', async () => {
-    fake.failWith = { status: 502 };
-    await expect(client({ attempts: 3 }).list('api/dcim/sites/')).rejects.toThrow(/^NetBox GET \/api\/dcim\/sites\/\?limit=1000: HTTP 502 .*failing on purpose.* \(after 3 tries\)$/);
-    expect(fake.requests).toHaveLength(3);
-  });
-
-  it('does not retry a refused token, and says what to check', async () => {
-    const err = await client({ tokenFile: tokenFile('wrong') }).list('api/dcim/sites/').catch((e: NetboxError) => e);
-    expect(err).toBeInstanceOf(NetboxError);
-    expect((err as NetboxError).message).toBe('NetBox GET /api/dcim/sites/?limit=1000: HTTP 403: the token was refused (check NETBOX_TOKEN_FILE and the token\'s read permissions) {"detail":"Invalid token"}');
-    expect((err as NetboxError).retriable).toBe(false);
-    expect(fake.requests).toHaveLength(1);
-    await expect(client({ tokenFile: undefined }).list('api/dcim/sites/')).rejects.toThrow(/Authentication credentials were not provided/);
-    await expect(client({ tokenFile: '/nonexistent/token' }).fetchAll()).rejects.toThrow('cannot read the NetBox token file /nonexistent/token: ENOENT');
-  });
-
-  it('times out a NetBox that does not answer', async () => {
-    fake.delayMs = 2000;
-    await expect(client({ timeoutMs: 100, attempts: 2 }).list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: no answer within 100 ms (after 2 tries)');
-  });
-
-  it('rejects answers that are not NetBox lists', async () => {
-    await expect(client().list('api/nothing/')).rejects.toThrow('NetBox GET /api/nothing/?limit=1000: HTTP 404 {"detail":"Not found."}');
-    fake.failWith = { status: 200, body: '<html>maintenance</html>' };
-    await expect(client({ attempts: 2 }).list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: the answer is not JSON: <html>maintenance</html> (after 2 tries)');
-    fake.failWith = { status: 200, body: '{"detail":"ok"}' };
-    await expect(client().list('api/dcim/sites/')).rejects.toThrow('NetBox GET /api/dcim/sites/?limit=1000: the answer is not a NetBox list (count, next, results)');
-    expect(fake.requests.filter((r) => r.includes('sites'))).toHaveLength(3);
-  });
-
-  it('reports an unreachable NetBox', async () => {
-    await expect(new NetboxClient({ url: `http://127.0.0.1:${await freePort()}`, attempts: 2, backoffMs: 1 }).list('api/dcim/sites/')).rejects.toThrow(/NetBox GET \/api\/dcim\/sites\/\?limit=1000: fetch failed \(ECONNREFUSED\) \(after 2 tries\)/);
-  });
-
-  it('the fake itself refuses objects NetBox 4.3 would never send', () => {
-    expect(() => validatePage('/api/dcim/sites/', { count: 1, next: null, previous: null, results: [{ id: 1, name: 'x' }] }))
-      .toThrow(/does not match NetBox 4.3's PaginatedSiteList: PaginatedSiteList\/results\/0: must have required property/);
+describe('NetboxReader against the NetBox fake', () => {
+  it('reads the five lists, asks only for addresses on device interfaces, and keeps only the fields read of prefixes and addresses', async () => {
+    const fake = await NetboxFake.start(netboxFixture(), { token: TOKEN, maxPageSize: 2 });
+    try {
+      const data = await new NetboxReader({ url: fake.url, tokenFile: tokenFile() }).fetchAll();
+      expect(data.devices.map((d) => d.name)).toEqual(['edge-sto1-01', 'edge-lon2-01', 'spine-fra1-01', 'pp-sto1-01']);
+      expect([data.sites.length, data.interfaces.length, data.prefixes.length]).toEqual([3, 7, 9]);
+      expect(fake.requests.filter((r) => r.includes('/ipam/ip-addresses/'))).toEqual([0, 2, 4].map((offset) => `GET /api/ipam/ip-addresses/?limit=1000&offset=${offset}&ordering=id&assigned_object_type=dcim.interface`));
+      expect(data.ipAddresses).toEqual([
+        { id: 1001, address: '10.1.5.7/28', assigned_object_type: 'dcim.interface', assigned_object: { id: 301, name: 'swp1', device: { id: 13 } } },
+        { id: 1002, address: '10.2.3.4/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 201, name: 'xe-0/0/0', device: { id: 12 } } },
+        { id: 1003, address: '2001:db8:1::9/64', assigned_object_type: 'dcim.interface', assigned_object: { id: 202, name: 'xe-0/0/1', device: { id: 12 } } },
+        { id: 1004, address: '10.1.9.9/16', assigned_object_type: 'dcim.interface', assigned_object: { id: 101, name: 'Ethernet1', device: { id: 11 } } },
+        { id: 1006, address: '89.160.20.128/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 102, name: 'Ethernet2', device: { id: 11 } } },
+        { id: 1007, address: '89.160.20.200/24', assigned_object_type: 'dcim.interface', assigned_object: { id: 302, name: 'swp2', device: { id: 13 } } },
+      ]);
+      expect(data.prefixes.find((p) => p.id === 2)).toEqual({
+        id: 2, prefix: '10.1.5.0/24', scope_type: 'dcim.site', scope: { id: 3, slug: 'fra1' }, tenant: { id: 902, slug: 'dc-fabric' }, role: { id: 802, slug: 'servers' }, vlan: { id: 51, vid: 105 },
+      });
+    } finally {
+      await fake.stop();
+    }
   });
 });
 
-describe('NetboxRefresher over NetboxClient against the NetBox fake', () => {
-  it('loads every page into the inventory, keeps the last good inventory when a page fails, and reports its age', async () => {
+describe('NetboxRefresher over NetboxReader against the NetBox fake', () => {
+  it('loads every page of the five lists into the inventory, keeps the last good inventory when a page fails, and reports its age', async () => {
     const fake = await NetboxFake.start(netboxFixture(), { token: TOKEN, maxPageSize: 2 });
     try {
       const { log, lines } = quiet();
       const inventories: Inventory[] = [];
       let failures = 0;
       const refresher = new NetboxRefresher({
-        source: new NetboxClient({ url: fake.url, tokenFile: tokenFile(), attempts: 2, backoffMs: 1 }),
+        source: new NetboxReader({ url: fake.url, tokenFile: tokenFile(), retries: 1, backoffMs: 1 }),
         intervalSeconds: 3600,
         log,
         onInventory: (i) => inventories.push(i),
@@ -147,13 +70,13 @@ describe('NetboxRefresher over NetboxClient against the NetBox fake', () => {
       // NetBox fails on the second page of addresses: nothing half-loaded replaces the inventory.
       fake.fixture.ipAddresses.splice(0, 1);
       fake.requests.length = 0;
-      fake.failWith = { status: 500, where: 'ip-addresses/?assigned_object_type=dcim.interface&limit=1000&offset=2' };
+      fake.failWith = { status: 500, where: 'ip-addresses/?limit=1000&offset=2&ordering=id&assigned_object_type=dcim.interface' };
       expect(await refresher.refresh()).toBe(false);
       expect(fake.requests.filter((r) => r.includes('offset=2') && r.includes('ip-addresses'))).toHaveLength(2);
       expect([inventories.length, failures, refresher.loadedAt]).toEqual([1, 1, first]);
       expect(refresher.ageSeconds(first + 90_000)).toBe(90);
       expect(lines[lines.length - 1]).toMatchObject({ level: 'warn', msg: 'NetBox refresh failed; enriching from the last inventory', inventoryAgeSeconds: 0 });
-      expect(lines[lines.length - 1].error).toMatch(/^NetBox GET \/api\/ipam\/ip-addresses\/\?assigned_object_type=dcim.interface&limit=1000&offset=2: HTTP 500 .* \(after 2 tries\)$/);
+      expect(lines[lines.length - 1].error).toBe('NetBox GET /api/ipam/ip-addresses/?limit=1000&offset=2&ordering=id&assigned_object_type=dcim.interface: HTTP 500: netbox-fake: failing on purpose (after 2 attempts)');
 
       // NetBox is back: the new inventory replaces the old one whole.
       fake.failWith = undefined;

@@ -3,7 +3,7 @@ import { ConfigError, serveConfig, syncConfig, type CommonConfig } from './confi
 import { ConfigMapWriter } from './kube/writer.js';
 import { jsonLogger, type Logger } from './log.js';
 import { SyncMetrics } from './metrics.js';
-import { NetBoxClient } from './netbox/client.js';
+import { NetBoxInventorySource } from './netbox/inventory.js';
 import { TargetGeneratorServer } from './server.js';
 import { MassDeletionRefused, sync, type SyncResult } from './sync.js';
 
@@ -31,7 +31,7 @@ export function defaultKubeConfig(): KubeConfig {
 }
 
 function parts(config: CommonConfig, kubeConfig: KubeConfig) {
-  return { source: new NetBoxClient(config.netbox), store: new ConfigMapWriter(kubeConfig) };
+  return { source: new NetBoxInventorySource(config.netbox), store: new ConfigMapWriter(kubeConfig) };
 }
 
 function summary(result: SyncResult, startedAt: number): Record<string, unknown> {

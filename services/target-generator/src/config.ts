@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { checkDeviceFilter } from './netbox/client.js';
+import { checkDeviceFilter } from './netbox/inventory.js';
 
 /** A configuration that cannot run; each problem names the variable, its value and what is allowed. */
 export class ConfigError extends Error {
@@ -94,7 +94,8 @@ const ServeEnv = z.object({
 
 export interface NetBoxSettings {
   readonly url: string;
-  readonly token: string;
+  /** A file holding the API token, read for every sync. */
+  readonly tokenFile: string;
   readonly deviceFilter: URLSearchParams;
   readonly pageSize: number;
   readonly timeoutMs: number;
@@ -144,7 +145,7 @@ function common(e: z.output<typeof SyncEnv> | z.output<typeof ServeEnv>): Common
   return {
     netbox: {
       url: e.NETBOX_URL,
-      token: e.NETBOX_TOKEN_FILE.value,
+      tokenFile: e.NETBOX_TOKEN_FILE.path,
       deviceFilter: e.NETBOX_DEVICE_FILTER,
       pageSize: e.NETBOX_PAGE_SIZE,
       timeoutMs: e.NETBOX_TIMEOUT_SECONDS * 1000,

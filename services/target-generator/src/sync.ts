@@ -2,7 +2,7 @@ import { TARGET_SETS, type TargetSet } from './contract.js';
 import { changedFiles, type TargetStore } from './kube/writer.js';
 import type { Logger } from './log.js';
 import type { SyncMetrics } from './metrics.js';
-import type { NetBoxInventory } from './netbox/client.js';
+import type { NetBoxInventory } from './netbox/inventory.js';
 import { type DeviceProblem, type MonitoredDevice, parseDevice, regionsBySite } from './netbox/devices.js';
 import { generateTargets } from './targets/generate.js';
 import { assignTargetNames } from './targets/names.js';

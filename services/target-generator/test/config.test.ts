@@ -16,7 +16,7 @@ describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {
     expect(syncConfig(base)).toEqual({
       mode: 'sync',
-      netbox: { url: 'https://netbox.example.net', token: 'abc123', deviceFilter: new URLSearchParams(), pageSize: 500, timeoutMs: 30_000, retries: 3, backoffMs: 1000 },
+      netbox: { url: 'https://netbox.example.net', tokenFile: token, deviceFilter: new URLSearchParams(), pageSize: 500, timeoutMs: 30_000, retries: 3, backoffMs: 1000 },
       guard: { maxDropPercent: 25, minTargets: 10 },
       pushgatewayUrl: undefined,
     });

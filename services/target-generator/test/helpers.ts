@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeApiServer } from '../../../test/peers/harness/kube.js';
 import { scratch } from '../../../test/peers/harness/network-peers.js';
 import type { NetBoxFake } from './netbox-fake.js';
-import type { NetBoxInventory } from '../src/netbox/client.js';
+import type { NetBoxInventory } from '../src/netbox/inventory.js';
 import { deviceRecord, siteRecord } from '../src/netbox/devices.js';
 import { TARGET_SETS, TARGET_SHARDS_MAX, targetConfigMapName, targetFileName, targetNamespace, TargetSet } from '../src/contract.js';
 import type { LogLevel, Logger } from '../src/log.js';

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
+import type { components } from '@helios/netbox-client';
 import {
   BLACKBOX_MODULES, type BlackboxModule, DEFAULT_SNMP_AUTH, DEFAULT_TELEMETRY_PROFILE, type GnmiSubscription,
   SNMP_AUTHS, SNMP_MODULES, type SnmpAuth, type SnmpModule, type Taxonomy, TELEMETRY_PROFILES,
 } from '../contract.js';
-import type { components } from '../generated/netbox.js';
 
 export type NetBoxDevice = components['schemas']['DeviceWithConfigContext'];
 export type NetBoxSite = components['schemas']['Site'];

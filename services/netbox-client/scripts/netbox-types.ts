@@ -1,12 +1,12 @@
 /**
  * Generates src/generated/netbox.ts, the TypeScript types of the part of NetBox's
- * REST API the Target Generator calls, from NetBox's OpenAPI document.
+ * REST API the Helios services call, from NetBox's OpenAPI document.
  *
  * The document describes ~290 paths in 4 MiB; its full translation is a type file
  * that slows every type-check. Only the operations in OPERATIONS, and the schemas
  * they reach, are kept: the same types, a fraction of the size.
  *
- *   npm run generate:netbox --workspace=services/target-generator [-- <openapi.yaml>]
+ *   npm run generate:netbox --workspace=services/netbox-client [-- <openapi.yaml>]
  *
  * The document defaults to the one `npm run peers` provisions (NetBox 4.3).
  */
@@ -17,10 +17,16 @@ import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { parse } from 'yaml';
 import { peerData } from '../../../test/peers/harness/paths.js';
 
-/** The calls the NetBox client makes: path → methods. */
+/**
+ * The calls the NetBox client makes: path → methods. The Target Generator reads
+ * devices and sites; the Flow Enricher those and interfaces, prefixes and addresses.
+ */
 export const OPERATIONS: Readonly<Record<string, readonly string[]>> = {
   '/api/dcim/devices/': ['get'],
+  '/api/dcim/interfaces/': ['get'],
   '/api/dcim/sites/': ['get'],
+  '/api/ipam/ip-addresses/': ['get'],
+  '/api/ipam/prefixes/': ['get'],
 };
 
 export const GENERATED_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'generated', 'netbox.ts');
