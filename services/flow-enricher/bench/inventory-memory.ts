@@ -9,7 +9,7 @@ import { flowMessageType } from './workload.js';
  * size the enricher is sized for: 100,000 addresses on device interfaces and
  * 50,000 prefixes (IPv4 and IPv6, with tenants, roles and VLANs), on 5,000
  * devices. Prints the V8 heap after a full GC: the lists as the client keeps them
- * (only the fields read, see netbox/client.ts), and the built inventory alone
+ * (only the fields read, see netbox/source.ts), and the built inventory alone
  * (what stays between refreshes). During a refresh both the old inventory and the
  * new lists and inventory are alive, so the peak is about twice the inventory plus
  * the lists. Then the transcoder's address cache filled with 100,000

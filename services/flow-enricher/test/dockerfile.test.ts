@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_DIR } from './helpers.js';
 
@@ -46,5 +46,18 @@ describe('the flow-enricher Dockerfile', () => {
     // tsc maps src/main.ts to lib/src/main.js (rootDir ".", outDir "lib").
     expect(existsSync(join(SERVICE_DIR, pkg.main.replace(/^lib\//, '').replace(/\.js$/, '.ts')))).toBe(true);
     expect(finalStage).toContain('CMD ["run"]');
+  });
+
+  it('carries the NetBox client, a workspace package it imports, compiled first, where node_modules links to it', () => {
+    const pkg = JSON.parse(readFileSync(join(SERVICE_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@helios/'))).toEqual(['@helios/netbox-client']);
+    // npm links the workspace as node_modules/@helios/netbox-client -> ../../services/netbox-client; the image keeps node_modules in /app.
+    expect(readlinkSync(join(SERVICE_DIR, '../../node_modules/@helios/netbox-client'))).toBe('../../services/netbox-client');
+    expect(finalStage).toContain('WORKDIR /app');
+    expect(finalStage).toContain('COPY --from=build /src/services/netbox-client/package.json ./services/netbox-client/package.json');
+    expect(finalStage).toContain('COPY --from=build /src/services/netbox-client/lib ./services/netbox-client/lib');
+    const compile = stages[0].find((l) => l.includes('tsc -p'))!;
+    expect(compile.indexOf('npx tsc -p services/netbox-client/tsconfig.json')).toBeGreaterThan(-1);
+    expect(compile.indexOf('npx tsc -p services/netbox-client/tsconfig.json')).toBeLessThan(compile.indexOf('cd services/flow-enricher'));
   });
 });
