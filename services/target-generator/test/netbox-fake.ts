@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NetBoxSchemas } from '../../../test/peers/harness/netbox-openapi.js';
-import { deviceRecord, nestedIpAddress } from '../../../test/peers/harness/netbox-records.js';
+import { deviceRecord, nestedIpAddress, siteRecord } from '../../../test/peers/harness/netbox-records.js';
 
 /**
  * A FAKE NetBox for tests: NetBox itself cannot run here (it needs Python 3.12+,
@@ -279,29 +279,15 @@ export class NetBoxFake {
   private serializeSite(site: Site, base: string): Record<string, unknown> {
     const region = [...this.regions.values()].find((r) => r.id === site.regionId);
     return {
-      id: site.id,
-      url: `${base}/api/dcim/sites/${site.id}/`,
-      display_url: `${base}/dcim/sites/${site.id}/`,
-      display: site.name,
-      name: site.name,
-      slug: site.slug,
-      status: { value: 'active', label: 'Active' },
-      region: region ? { id: region.id, url: `${base}/api/dcim/regions/${region.id}/`, display: region.name, name: region.name, slug: region.slug, description: '', site_count: 0, _depth: 0 } : null,
-      group: null,
-      tenant: null,
-      facility: '',
-      time_zone: null,
-      description: '',
-      physical_address: '',
-      shipping_address: '',
-      latitude: null,
-      longitude: null,
-      comments: '',
-      asns: [],
-      tags: [],
-      custom_fields: {},
-      created: TIMESTAMP,
-      last_updated: TIMESTAMP,
+      ...siteRecord({
+        origin: base,
+        id: site.id,
+        name: site.name,
+        slug: site.slug,
+        region: region ? { id: region.id, url: `${base}/api/dcim/regions/${region.id}/`, display: region.name, name: region.name, slug: region.slug, description: '', site_count: 0, _depth: 0 } : null,
+        created: TIMESTAMP,
+        lastUpdated: TIMESTAMP,
+      }),
       device_count: [...this.devices.values()].filter((d) => d.spec.site === site.slug).length,
     };
   }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { NetBoxSchemas } from './netbox-openapi.js';
-import { addressFamily, deviceRecord, nestedIpAddress } from './netbox-records.js';
+import { addressFamily, deviceRecord, nestedIpAddress, siteRecord } from './netbox-records.js';
 
 /**
  * A FAKE NetBox: NetBox cannot run here (it needs PostgreSQL, Redis and Django),
@@ -204,26 +204,7 @@ export function region(id: number, slug: string): Json {
 }
 
 export function site(id: number, slug: string, regionObject: Json | null): Json {
-  return {
-    ...brief('dcim/sites', id, `Site ${slug}`, slug),
-    display_url: `${ORIGIN}/dcim/sites/${id}/`,
-    status: { value: 'active', label: 'Active' },
-    region: regionObject,
-    group: null,
-    tenant: null,
-    facility: '',
-    time_zone: null,
-    physical_address: '',
-    shipping_address: '',
-    latitude: null,
-    longitude: null,
-    comments: '',
-    asns: [],
-    tags: [],
-    custom_fields: {},
-    created: TIME,
-    last_updated: TIME,
-  };
+  return siteRecord({ origin: ORIGIN, id, name: `Site ${slug}`, slug, region: regionObject, created: TIME, lastUpdated: TIME });
 }
 
 export interface DeviceSpec {

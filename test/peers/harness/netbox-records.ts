@@ -103,3 +103,44 @@ export function deviceRecord(f: DeviceRecordFields): Json {
     inventory_item_count: 0,
   };
 }
+
+export interface SiteRecordFields {
+  /** Where the fake says NetBox lives, e.g. "http://netbox.example.net". */
+  readonly origin: string;
+  readonly id: number;
+  readonly name: string;
+  readonly slug: string;
+  /** The brief region, as NetBox nests it, or null. */
+  readonly region: Json | null;
+  readonly created: string;
+  readonly lastUpdated: string;
+}
+
+/** A site as GET /api/dcim/sites/ lists it (Site), active, in no group and of no tenant. */
+export function siteRecord(f: SiteRecordFields): Json {
+  return {
+    id: f.id,
+    url: `${f.origin}/api/dcim/sites/${f.id}/`,
+    display_url: `${f.origin}/dcim/sites/${f.id}/`,
+    display: f.name,
+    name: f.name,
+    slug: f.slug,
+    status: { value: 'active', label: 'Active' },
+    region: f.region,
+    group: null,
+    tenant: null,
+    facility: '',
+    time_zone: null,
+    description: '',
+    physical_address: '',
+    shipping_address: '',
+    latitude: null,
+    longitude: null,
+    comments: '',
+    asns: [],
+    tags: [],
+    custom_fields: {},
+    created: f.created,
+    last_updated: f.lastUpdated,
+  };
+}
