@@ -39,6 +39,7 @@ export interface TierCapacity {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 function cores(milli: number): number {
   return milli / 1000;
@@ -85,21 +86,21 @@ export function tierCapacity(name: string, tier: TierSizing, rates: MeasuredRate
       stage: 'goflow2',
       requiredFlowsPerSecond: required,
       providedFlowsPerSecond: tier.goflow2.replicasMax * goflow2Cores * rate('goflow2'),
-      units: `${tier.goflow2.replicasMax} pods × ${goflow2Cores} cores`,
+      units: `${count(tier.goflow2.replicasMax, 'pod')} × ${count(goflow2Cores, 'core')}`,
       keys: 'goflow2.replicasMax, goflow2.resources',
     },
     {
       stage: 'enricher',
       requiredFlowsPerSecond: required,
       providedFlowsPerSecond: tier.flowEnricher.replicasMax * enricherCores * rate('enricher'),
-      units: `${tier.flowEnricher.replicasMax} pods × ${enricherCores} cores`,
+      units: `${count(tier.flowEnricher.replicasMax, 'pod')} × ${count(enricherCores, 'core')}`,
       keys: 'flowEnricher.replicasMax, flowEnricher.resources',
     },
     {
       stage: 'clickhouse',
       requiredFlowsPerSecond: required,
       providedFlowsPerSecond: nodes * clickhouseCores * rate('clickhouse'),
-      units: `${nodes} nodes × ${clickhouseCores} cores (${kafkaConsumers} consumers each)`,
+      units: `${count(nodes, 'node')} × ${count(clickhouseCores, 'core')} (${count(kafkaConsumers, 'consumer')} each)`,
       keys: 'clickhouse.shards, clickhouse.replicas, clickhouse.kafkaConsumers, clickhouse.resources',
     },
   ];

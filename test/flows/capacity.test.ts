@@ -95,7 +95,7 @@ describe('the capacity model (pure)', () => {
     expect(problems).toEqual([]);
     expect(Object.fromEntries(stages.map((s) => [s.stage, [s.providedFlowsPerSecond, s.requiredFlowsPerSecond, s.units]]))).toEqual({
       goflow2: [150_000, 150_000, '3 pods × 0.5 cores'],
-      enricher: [400_000, 150_000, '4 pods × 1 cores'],
+      enricher: [400_000, 150_000, '4 pods × 1 core'],
       clickhouse: [800_000, 150_000, '4 nodes × 2 cores (3 consumers each)'],
     });
   });
@@ -108,7 +108,7 @@ describe('the capacity model (pure)', () => {
       + 'below 1.5 × flowsPerSecond 100,000 = 150,000; add replicas or cores',
     ]);
     expect(tierCapacity('xl', tier(), rates(100_000, 37_000, 18_000)).problems).toEqual([
-      expect.stringMatching(/^tiers\.xl \(flowEnricher\.replicasMax, flowEnricher\.resources\): flow enricher carries 4 pods × 1 cores × 37,000 .* = 148,000 flows\/s, below .* = 150,000/),
+      expect.stringMatching(/^tiers\.xl \(flowEnricher\.replicasMax, flowEnricher\.resources\): flow enricher carries 4 pods × 1 core × 37,000 .* = 148,000 flows\/s, below .* = 150,000/),
       expect.stringMatching(/^tiers\.xl \(clickhouse\.shards, clickhouse\.replicas, clickhouse\.kafkaConsumers, clickhouse\.resources\): ClickHouse ingest carries 4 nodes × 2 cores .* = 144,000 flows\/s/),
     ]);
   });
@@ -160,6 +160,6 @@ describe('README.md', () => {
     const table = renderCapacityTable(TIERS, recorded);
     expect(readme).toContain(table);
     expect(table.split('\n').filter((l) => /^\| (small|medium|large|xl) \|/.test(l))).toHaveLength(TIER_NAMES.length * MEASURED_STAGES.length);
-    expect(table).toContain(`| xl | flow enricher | ${TIERS.xl.flowEnricher.replicasMax} pods × 1 cores | `);
+    expect(table).toContain(`| xl | flow enricher | ${TIERS.xl.flowEnricher.replicasMax} pods × 1 core | `);
   });
 });
