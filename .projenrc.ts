@@ -158,7 +158,7 @@ project.addTask('fuzz:config', {
 });
 
 project.addTask('docs', {
-  description: 'Regenerate the parts of README.md derived from code (the tier table)',
+  description: 'Regenerate the parts of README.md derived from code (the tier table, the flow capacity table)',
   exec: 'tsx src/docs.ts',
 });
 
@@ -331,6 +331,16 @@ service({
 project.addTask('bench:runbooks', {
   description: 'Runbook operator: overhead per execution over 100 executions (creation → Job created, Job finished → final status), p50/p99 with the core count',
   exec: 'npm run bench --workspace=services/runbook-operator',
+});
+
+project.addTask('bench:goflow2', {
+  description: 'goflow2 flows/s per CPU core decoding NetFlow v9, IPFIX and sFlow into Kafka (the capacity model\'s goflow2 figure; prints the load average)',
+  exec: 'tsx test/bench/goflow2.ts',
+});
+
+project.addTask('bench:clickhouse-ingest', {
+  description: 'ClickHouse flows/s per CPU core through one Kafka-engine consumer into flows_raw and its rollups, in chdb (the capacity model\'s ClickHouse figure)',
+  exec: 'tsx test/bench/clickhouse-ingest.ts',
 });
 
 project.addTask('bench:dashboards', {

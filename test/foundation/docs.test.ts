@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withCapacityTable } from '../../src/config/capacity.js';
 import { EMBEDDED_DEFAULT_CONFIG } from '../../src/config/defaults.js';
+import { loadMeasuredRates } from '../../src/config/measured-rates.js';
 import { renderTierTable, withTierTable } from '../../src/config/tier-table.js';
 import { TIERS } from '../../src/config/tiers.js';
 import { REPO_ROOT } from '../shared.js';
@@ -12,6 +14,10 @@ describe('README.md', () => {
     expect(withTierTable(readme)).toBe(readme);
     expect(readme).toContain(renderTierTable());
     expect(readme).toContain(`| \`kafka.rawTopicPartitions\` | ${TIERS.small.kafka.rawTopicPartitions} | ${TIERS.medium.kafka.rawTopicPartitions} | ${TIERS.large.kafka.rawTopicPartitions} | ${TIERS.xl.kafka.rawTopicPartitions} |`);
+  });
+
+  it('shows the flow capacity table exactly as the tier table and the recorded figures give it (run `npm run docs`)', () => {
+    expect(withCapacityTable(readme, TIERS, loadMeasuredRates())).toBe(readme);
   });
 
   it('shows the embedded default verbatim', () => {
