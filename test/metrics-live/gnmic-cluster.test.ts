@@ -34,6 +34,7 @@ const seconds = (d: string): number => {
 };
 const LEASE_SEC = seconds(config.clustering.locker['lease-duration']);
 const TARGETS_WATCH_SEC = seconds(config.clustering['targets-watch-timer']);
+const LEADER_WAIT_SEC = seconds(config.clustering['leader-wait-timer']);
 const SAMPLE_SEC = Math.max(...Object.values(config.subscriptions).map((s: any) => seconds(s['sample-interval'])));
 const EXPIRATION_SEC = seconds(config.outputs.prometheus.expiration);
 const RETRY_SEC = seconds(config.retry);
@@ -93,6 +94,29 @@ describe('gnmic clustered with the Kubernetes Lease locker, two pods, four devic
     return served;
   };
 
+  let targets: string;
+  /** Starts (or restarts, as the StatefulSet would) one gnmic pod. */
+  const startPod = async (name: string): Promise<void> => {
+    const ip = POD_IPS[PODS.indexOf(name)];
+    const file = writeScratch(dir, `${name}.yaml`, stringify(gnmicConfigForTest(config, ip, targets)));
+    const serviceAccount = find(OBJECTS, 'StatefulSet', 'gnmic', NS).spec.template.spec.serviceAccountName;
+    const pod = inPod(kube, network, { name, namespace: NS, serviceAccount }, dir, peerBin('gnmic'), ['--config', file, 'subscribe']);
+    const process = await PeerProcess.start({
+      name: `gnmic-${name}`,
+      command: pod.command,
+      args: pod.args,
+      env: { ...pod.env, POD_NAME: name, GNMIC_USERNAME: CREDENTIALS.username, GNMIC_PASSWORD: CREDENTIALS.password },
+      ready: () => httpOk(`http://${network.fromNode(`${ip}:${GNMIC_API_PORT}`)}/api/v1/healthz`),
+    });
+    pods.set(name, { ip, process });
+  };
+  /** A crash, not a shutdown: the pod cannot release its Leases, so they must expire. */
+  const crash = async (name: string): Promise<void> => {
+    const { process } = pods.get(name)!;
+    try { globalThis.process.kill(-process.pid, 'SIGKILL'); } catch { /* already gone */ }
+    await process.stop();
+  };
+
   beforeAll(async () => {
     kube = await KubeApiServer.start();
     applyObjects(kube, OBJECTS.filter((o) => o.kind === 'Namespace' && o.metadata.name === NS));
@@ -125,25 +149,14 @@ describe('gnmic clustered with the Kubernetes Lease locker, two pods, four devic
     // The devices, and the target file as the Target Generator writes it (insecure: gnmi_target runs without TLS).
     for (const device of DEVICES) devices.set(device, await startGnmiTarget(undefined, CREDENTIALS));
     const taxonomy = (device: string) => ({ device, site: 'ams1', region: 'eu', vendor: 'arista', platform: 'eos', role: 'leaf', tier: 'gold' });
-    const targets = writeScratch(dir, 'gnmic-targets.yaml', DEVICES.map((device) =>
+    targets = writeScratch(dir, 'gnmic-targets.yaml', DEVICES.map((device) =>
       `${device}: ${JSON.stringify({ 'address': devices.get(device)!.address, 'subscriptions': ['interfaces'], 'event-tags': taxonomy(device), 'tags': ['site=ams1'], 'insecure': true })}\n`).join(''));
     network = await PodNetwork.start(dir, podIps, {
       nodePorts: [Number(new URL(kube.server).port), ...[...devices.values()].map((d) => d.port)],
       podPorts: podIps.flatMap((ip) => [`${ip}:${GNMIC_API_PORT}`, `${ip}:${GNMIC_TELEMETRY_PORT}`]),
     });
 
-    for (const [i, name] of PODS.entries()) {
-      const file = writeScratch(dir, `${name}.yaml`, stringify(gnmicConfigForTest(config, podIps[i], targets)));
-      const pod = inPod(kube, network, { name, namespace: NS, serviceAccount: statefulSet.spec.template.spec.serviceAccountName }, dir, peerBin('gnmic'), ['--config', file, 'subscribe']);
-      const process = await PeerProcess.start({
-        name: `gnmic-${name}`,
-        command: pod.command,
-        args: pod.args,
-        env: { ...pod.env, POD_NAME: name, GNMIC_USERNAME: CREDENTIALS.username, GNMIC_PASSWORD: CREDENTIALS.password },
-        ready: () => httpOk(`http://${network.fromNode(`${podIps[i]}:${GNMIC_API_PORT}`)}/api/v1/healthz`),
-      });
-      pods.set(name, { ip: podIps[i], process });
-    }
+    for (const name of PODS) await startPod(name);
 
     // Both outputs, every second, for the whole test: a device served by both at once is a sample written twice.
     sampler = (async () => {
@@ -191,11 +204,8 @@ describe('gnmic clustered with the Kubernetes Lease locker, two pods, four devic
     const survivor = leader;
     const moved = DEVICES.filter((d) => holders()[targetLease(d)] === victim);
     expect(moved.length).toBeGreaterThan(0);
-    // A crash, not a shutdown: the pod cannot release its Leases, so they must expire.
-    const { process } = pods.get(victim)!;
     const killedAt = Date.now();
-    try { globalThis.process.kill(-process.pid, 'SIGKILL'); } catch { /* already gone */ }
-    await process.stop();
+    await crash(victim);
     await waitFor(`${moved.join(', ')} held and served by ${survivor}`, async () => {
       const held = holders();
       const served = await servedBy();
@@ -241,6 +251,30 @@ describe('gnmic clustered with the Kubernetes Lease locker, two pods, four devic
     expect(reconnect).toBeLessThan(bound);
     const served = await servedBy();
     expect(served[device]).toEqual([survivor]);
+    expect(doubles).toEqual([]);
+  }, 300_000);
+  it('hands the leader Lease and every device to a restarted pod when the leader is killed', async () => {
+    const leader = leases().find((l) => l.name.endsWith('-leader'))!.holder;
+    const restarted = PODS.find((p) => p !== leader)!;
+    await startPod(restarted);
+    // The new member waits for the leader Lease; the leader keeps its devices (gnmic does not rebalance on its own).
+    await sleep(5000);
+    expect(leases().find((l) => l.name.endsWith('-leader'))!.holder).toBe(leader);
+    const killedAt = Date.now();
+    await crash(leader);
+    await waitFor(`${restarted} leading and serving every device`, async () => {
+      const held = holders();
+      const served = await servedBy();
+      return leases().find((l) => l.name.endsWith('-leader'))?.holder === restarted
+        && DEVICES.every((d) => held[targetLease(d)] === restarted && served[d]?.length === 1 && served[d][0] === restarted);
+    }, 180_000, 500);
+    const failover = (Date.now() - killedAt) / 1000;
+    const renewSec = LEASE_SEC / 2;
+    // The new leader's loader checks its leadership every second, then hands each loaded device out at once.
+    const bound = LEASE_SEC + renewSec + LEADER_WAIT_SEC + 1 + SAMPLE_SEC;
+    console.log(`gnmic leader failover: ${restarted} took the leader Lease and all ${DEVICES.length} devices ${failover.toFixed(1)} s after ${leader} was killed`
+      + ` (bound ${bound} s = Lease ${LEASE_SEC} s + the locker's renew period ${renewSec} s + leader-wait-timer ${LEADER_WAIT_SEC} s + the loader's 1 s + one sample ${SAMPLE_SEC} s)`);
+    expect(failover).toBeLessThan(bound);
     expect(doubles).toEqual([]);
   }, 300_000);
 });
