@@ -85,3 +85,18 @@ export function compactorOnePass(dataDir: string, objstoreFile: string): Record<
     '--objstore.config-file': objstoreFile,
   };
 }
+
+/**
+ * The synthesized gnmic.yaml as the pod with IP `podIp` runs it: the API and the
+ * Prometheus output listen on that address instead of every interface (the pods share
+ * one host here, each on its own loopback address), and the loader reads a scratch file
+ * instead of the merge sidecar's. Clustering, the locker, subscriptions, retry and
+ * outputs stay as synthesized.
+ */
+export function gnmicConfigForTest(generated: any, podIp: string, targetsFile: string): any {
+  const config = structuredClone(generated);
+  config['api-server'].address = `${podIp}${config['api-server'].address}`;
+  config.outputs.prometheus.listen = `${podIp}${config.outputs.prometheus.listen}`;
+  config.loader.path = targetsFile;
+  return config;
+}

@@ -85,6 +85,31 @@ describe('the synthesized gnmic cluster', () => {
     expect(parse(example.data['gnmic-0.yaml'])).toEqual({});
   });
 
+  it('makes a device change queryable within 30 s (SC-002): one sample interval plus one telemetry scrape, in every tier', () => {
+    const seconds = (d: string) => {
+      const m = /^(\d+)s$/.exec(d);
+      if (!m) throw new Error(`not a duration in seconds: ${d}`);
+      return Number(m[1]);
+    };
+    for (const tier of ['small', 'medium', 'large', 'xl']) {
+      const tierObjects = tier === 'medium' ? objects : clusterObjects(oneCluster({ tier }));
+      const config = parse(find(tierObjects, 'ConfigMap', 'gnmic-config', 'helios-collection').data['gnmic.yaml']);
+      const samples = Object.values(config.subscriptions).map((s: any) => seconds(s['sample-interval']));
+      const telemetry = find(tierObjects, 'PodMonitor', 'gnmic', 'helios-collection').spec.podMetricsEndpoints
+        .find((e: any) => e.port === 'telemetry');
+      const worst = Math.max(...samples) + seconds(telemetry.interval);
+      expect([tier, worst]).toEqual([tier, 25]);
+      expect(worst).toBeLessThan(30);
+      // A series outlives four missed samples, so it survives a late one but not a lost device.
+      expect(seconds(config.outputs.prometheus.expiration)).toBe(4 * Math.max(...samples));
+    }
+  });
+
+  it('retries a device whose connection or stream failed every 5 s (gnmic `retry`, the default of every target\'s retry-timer)', () => {
+    const config = parse(configMap.data['gnmic.yaml']);
+    expect(config.retry).toBe('5s');
+  });
+
   it('takes target names that fit in a Lease name and its label key', () => {
     expect(GNMIC_TARGET_NAME_MAX).toBe(63 - 'gnmic-helios-targets-'.length);
     expect(gnmicTargetNameProblem('ams1-leaf-01.dc1')).toBeUndefined();

@@ -59,10 +59,13 @@ export function startPushgateway(): Promise<HttpPeer> {
 
 /**
  * google/gnxi gnmi_target: an in-memory OpenConfig device (interfaces, platform,
- * system) serving Capabilities, Get, Set and Subscribe, without TLS.
+ * system) serving Capabilities, Get, Set and Subscribe, without TLS. `fixedPort` brings a
+ * stopped device back on its old address.
  */
-export async function startGnmiTarget(config = peerData('gnmi-target', 'interfaces.json'), credentials = { username: 'admin', password: 'admin' }): Promise<{ process: PeerProcess; address: string; stop(): Promise<void> }> {
-  const port = await freePort();
+export async function startGnmiTarget(
+  config = peerData('gnmi-target', 'interfaces.json'), credentials = { username: 'admin', password: 'admin' }, fixedPort?: number,
+): Promise<{ process: PeerProcess; address: string; port: number; stop(): Promise<void> }> {
+  const port = fixedPort ?? await freePort();
   const address = `127.0.0.1:${port}`;
   const process = await PeerProcess.start({
     name: 'gnmi_target',
@@ -70,7 +73,7 @@ export async function startGnmiTarget(config = peerData('gnmi-target', 'interfac
     args: [`-bind_address=${address}`, '-notls', `-config=${config}`, `-username=${credentials.username}`, `-password=${credentials.password}`, '-alsologtostderr'],
     ready: () => tcpOpen(port),
   });
-  return { process, address, stop: () => process.stop() };
+  return { process, address, port, stop: () => process.stop() };
 }
 
 /** gnmic as a long-running collector (`subscribe`) with a config file. */
