@@ -108,3 +108,43 @@ export async function instantQuery(
   if (json.status !== 'success') throw new Error(`query ${query} failed: ${JSON.stringify(json)}`);
   return json.data.result;
 }
+
+/** A block's meta.json in the bucket, with its Thanos section. */
+export interface BucketBlock {
+  readonly ulid: string;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly stats: { readonly numSamples: number; readonly numSeries: number };
+  readonly compaction: { readonly level: number; readonly sources: readonly string[] };
+  readonly thanos: { readonly labels: Record<string, string>; readonly downsample: { readonly resolution: number }; readonly source: string };
+}
+
+function thanosTool(args: readonly string[]): string {
+  const r = spawnSync(peerBin('thanos'), ['tools', 'bucket', ...args], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`thanos tools bucket ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every block in the bucket, as `thanos tools bucket ls -o json` reads them (blocks marked for deletion included). */
+export function bucketBlocks(objstoreFile: string): BucketBlock[] {
+  const out = thanosTool(['ls', `--objstore.config-file=${objstoreFile}`, '--output=json']);
+  // One JSON object per block, one after the other.
+  return out.split(/^(?=\{)/m).filter((s) => s.trim()).map((s) => JSON.parse(s));
+}
+
+/** Uploads the TSDB blocks in `path` with these external labels, as a sidecar would label them (`thanos tools bucket upload-blocks`). */
+export function uploadBlocks(objstoreFile: string, path: string, externalLabels: Record<string, string>): void {
+  thanosTool(['upload-blocks', `--objstore.config-file=${objstoreFile}`, `--path=${path}`,
+    ...Object.entries(externalLabels).map(([k, v]) => `--label=${k}=${JSON.stringify(v)}`)]);
+}
+
+/** A range query against a Prometheus-compatible API: each series' [unix seconds, value] pairs. */
+export async function rangeQuery(
+  baseUrl: string, query: string, params: { start: number; end: number; step: number } & Record<string, string | number>,
+): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
+  const body = new URLSearchParams({ query, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+  const r = await fetch(`${baseUrl}/api/v1/query_range`, { method: 'POST', body, signal: AbortSignal.timeout(20_000) });
+  const json: any = await r.json();
+  if (json.status !== 'success') throw new Error(`range query ${query} failed: ${JSON.stringify(json)}`);
+  return json.data.result;
+}
