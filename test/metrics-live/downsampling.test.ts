@@ -6,7 +6,7 @@ import { esoSecrets, OBJECTS, OperatorWorld } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { find } from '../metrics/support.js';
 import {
-  bucketBlocks, instantQuery, promtool3, rangeQuery, s3Keys, startHttpPeer, startS3Server, uploadBlocks, type BucketBlock, type HttpProcess,
+  bucketBlocks, instantQuery, promtool3, rangeQuery, s3Keys, s3Put, startHttpPeer, startS3Server, uploadBlocks, type BucketBlock, type HttpProcess,
 } from '../peers/harness/metrics-peers.js';
 import { scratch, writeScratch } from '../peers/harness/network-peers.js';
 import { peerBin } from '../peers/harness/paths.js';
@@ -71,12 +71,14 @@ function openMetrics(h: History): string {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
-const days = (flag: string, args: readonly string[]) => {
+/** The number of a synthesized `--flag=<N><unit>` argument. */
+const flagValue = (flag: string, unit: 'd' | 'h', args: readonly string[]) => {
   const arg = args.find((a) => a.startsWith(`${flag}=`));
-  const m = /=(\d+)d$/.exec(arg ?? '');
-  if (!m) throw new Error(`the synthesized compactor has no ${flag}=<N>d (args: ${args.join(' ')})`);
+  const m = new RegExp(`=(\\d+)${unit}$`).exec(arg ?? '');
+  if (!m) throw new Error(`the synthesized compactor has no ${flag}=<N>${unit} (args: ${args.join(' ')})`);
   return Number(m[1]);
 };
+const days = (flag: string, args: readonly string[]) => flagValue(flag, 'd', args);
 
 describe('downsampling and retention live: promtool history → bucket → Compactor (synthesized flags) → Store Gateway → Query', () => {
   const dir = scratch('metrics-downsampling');
@@ -95,10 +97,12 @@ describe('downsampling and retention live: promtool history → bucket → Compa
   let s3: Awaited<ReturnType<typeof startS3Server>>;
   let bucket: string;
   let objstoreFile: string;
+  let credentials: { accessKey: string; secretKey: string };
   let compactor: ReturnType<typeof spawnSync>;
   let blocks: BucketBlock[];
   let marked: Set<string>;
   let query: HttpProcess;
+  const compact = () => spawnSync(peerBin('thanos'), argsForTest(compactorArgs, compactorOnePass(join(dir, 'compact'), objstoreFile), 'thanos-compactor-0'), { encoding: 'utf8', timeout: 180_000 });
   const replicaLabels: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
@@ -117,6 +121,7 @@ describe('downsampling and retention live: promtool history → bucket → Compa
 
     const objstore = parse(esoSecrets().find((s) => s.metadata.name === 'thanos-objstore').stringData['objstore.yml']);
     bucket = objstore.config.bucket;
+    credentials = { accessKey: objstore.config.access_key, secretKey: objstore.config.secret_key };
     s3 = await startS3Server(bucket);
     peers.unshift(s3);
     objstore.config.endpoint = s3.endpoint;
@@ -129,7 +134,7 @@ describe('downsampling and retention live: promtool history → bucket → Compa
     }
     expect(bucketBlocks(objstoreFile)).toHaveLength(3);
 
-    compactor = spawnSync(peerBin('thanos'), argsForTest(compactorArgs, compactorOnePass(join(dir, 'compact'), objstoreFile), 'thanos-compactor-0'), { encoding: 'utf8', timeout: 180_000 });
+    compactor = compact();
     blocks = bucketBlocks(objstoreFile);
     marked = new Set((await s3Keys(s3.url, bucket)).filter((k) => k.endsWith('/deletion-mark.json')).map((k) => k.split('/')[0]));
 
@@ -244,4 +249,33 @@ describe('downsampling and retention live: promtool history → bucket → Compa
     const [fine] = await rangeQuery(query.url, PSU.selector, { start, end: start + 3600, step: 60 });
     expect(fine.values).toEqual(range(0, 61).map((k) => [start + k * 60, String(PSU.value((start * 1000 - old.start) / MINUTE + k))]));
   });
+
+  it('deletes the marked blocks once the synthesized delete delay has passed, not before; the old history then answers from its downsampled blocks alone', async () => {
+    const delayHours = flagValue('--delete-delay', 'h', compactorArgs);
+    // Time passing, simulated: every deletion mark aged as if the first pass ran that many hours ago.
+    const ageMarks = (hours: number) => Promise.all([...marked].map((ulid) => s3Put(s3, bucket, `${ulid}/deletion-mark.json`,
+      JSON.stringify({ id: ulid, deletion_time: Math.floor((Date.now() - hours * HOUR) / 1000), version: 1 }), credentials)));
+    const pass = () => {
+      const r = compact();
+      expect(r.stderr).not.toMatch(/level=error|halt/);
+      expect(r.status).toBe(0);
+      return String(r.stderr);
+    };
+    const ulids = async () => [...new Set((await s3Keys(s3.url, bucket)).map((k) => k.split('/')[0]))].sort();
+    const before = blocks.map((b) => b.ulid).sort();
+    await ageMarks(delayHours - 1);
+    expect(pass()).not.toContain('msg="deleted block marked for deletion"');
+    expect(await ulids()).toEqual(before);
+    await ageMarks(delayHours + 1);
+    const log = pass();
+    for (const ulid of marked) expect(log).toContain(`msg="deleted block marked for deletion" block=${ulid}`);
+    expect(await ulids()).toEqual(before.filter((u) => !marked.has(u)));
+    expect(bucketBlocks(objstoreFile).map((b) => b.ulid).sort()).toEqual(before.filter((u) => !marked.has(u)));
+
+    // After a Store Gateway sync: no raw samples of those eleven days any more, the 5-minute and 1-hour ones as before.
+    const at = { time: String((old.start + 5 * Math.floor(old.samples / 10) * MINUTE) / 1000) };
+    await waitFor('the Store Gateway to drop the deleted block', async () => (await instantQuery(query.url, PSU.selector, { ...at, max_source_resolution: '0s' })).length === 0, 60_000, 1000);
+    expect(Number((await instantQuery(query.url, PSU.selector, { ...at, max_source_resolution: '1h' }))[0].value[1])).toBe(mean(range(0, 60).map(PSU.value)));
+    expect(Number((await instantQuery(query.url, CPU.selector, { ...at, max_source_resolution: '5m' }))[0].value[1])).toBe(mean(range(0, 5).map(CPU.value)));
+  }, 120_000);
 });

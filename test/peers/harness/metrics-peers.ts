@@ -1,4 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { type KubeApiServer } from './kube.js';
@@ -96,6 +97,35 @@ export async function startS3Server(bucket: string): Promise<HttpProcess & { end
 export async function s3Keys(s3Url: string, bucket: string): Promise<string[]> {
   const xml = await (await fetch(`${s3Url}/${bucket}?list-type=2`)).text();
   return [...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+}
+
+/**
+ * Writes an object into a bucket of the S3 server as the given key pair (AWS Signature V4,
+ * as Thanos signs): objects Thanos wrote belong to that key pair and refuse anonymous writes.
+ */
+export async function s3Put(
+  s3: { url: string; endpoint: string }, bucket: string, key: string, body: string, credentials: { accessKey: string; secretKey: string },
+): Promise<void> {
+  const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+  const hmac = (k: string | Buffer, data: string) => createHmac('sha256', k).update(data).digest();
+  const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+  const path = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const headers = { 'host': s3.endpoint, 'x-amz-content-sha256': sha256(body), 'x-amz-date': amzDate };
+  const signed = Object.keys(headers).join(';');
+  const request = ['PUT', path, '', ...Object.entries(headers).map(([k, v]) => `${k}:${v}`), '', signed, headers['x-amz-content-sha256']].join('\n');
+  const signingKey = ['us-east-1', 's3', 'aws4_request'].reduce<Buffer>((k, part) => hmac(k, part), hmac(`AWS4${credentials.secretKey}`, amzDate.slice(0, 8)));
+  const signature = createHmac('sha256', signingKey).update(['AWS4-HMAC-SHA256', amzDate, scope, sha256(request)].join('\n')).digest('hex');
+  const r = await fetch(`${s3.url}${path}`, {
+    method: 'PUT',
+    body,
+    headers: {
+      'x-amz-content-sha256': headers['x-amz-content-sha256'],
+      'x-amz-date': amzDate,
+      'authorization': `AWS4-HMAC-SHA256 Credential=${credentials.accessKey}/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
+    },
+  });
+  if (!r.ok) throw new Error(`writing ${bucket}/${key} failed: HTTP ${r.status} ${await r.text()}`);
 }
 
 /** An instant query against a Prometheus-compatible API (Prometheus, Thanos Query). */
