@@ -47,6 +47,7 @@ describe('alert routing live: synthesized rules → Prometheus (operator config)
   let out: OperatorOutput;
   let am: HttpProcess;
   let amConfig: any;
+  let rulesLoadedAt = 0;
   const rules = synthesizedRules();
   const rule = (name: string) => {
     const found = rules.find((r) => r.alert === name);
@@ -98,6 +99,24 @@ describe('alert routing live: synthesized rules → Prometheus (operator config)
 
     const rulesDir = join(dir, 'rules');
     mkdirSync(rulesDir, { recursive: true });
+    const promSet = out.statefulSets['helios-storage/prometheus-helios'];
+    const port = await freePort();
+    const config = prometheusConfigForTest(out.prometheus, {
+      targetsDir: join(dir, 'targets'), rulesDir, kubeconfig: world.kube.kubeconfigPath, alertmanager: `127.0.0.1:${amPort}`, shard: 0, podName: 'prometheus-helios-0',
+    });
+    const args = argsForTest(promSet.spec.template.spec.containers.find((c: any) => c.name === 'prometheus').args, {
+      '--config.file': writeScratch(dir, 'prometheus.yaml', stringify(config)),
+      '--storage.tsdb.path': join(dir, 'prometheus'),
+      '--web.listen-address': `127.0.0.1:${port}`,
+      '--web.config.file': writeScratch(dir, 'prometheus-web-config.yaml', out.prometheusWebConfigText),
+    }, 'prometheus-helios-0');
+    const prometheus = await startHttpPeer('prometheus', 'prometheus', args, port, '/-/ready');
+    peers.unshift(prometheus);
+    // The rules go in once Prometheus knows Alertmanager: alerts it evaluated before would wait a resend delay (1 m).
+    await waitFor('Prometheus to discover Alertmanager', async () => {
+      const r: any = await (await fetch(`${prometheus.url}/api/v1/alertmanagers`)).json();
+      return r.data.activeAlertmanagers.length === 1;
+    }, 60_000, 500);
     writeScratch(rulesDir, 'routing.yaml', stringify({
       groups: [{
         name: GROUP,
@@ -115,18 +134,9 @@ describe('alert routing live: synthesized rules → Prometheus (operator config)
         ],
       }],
     }));
-    const promSet = out.statefulSets['helios-storage/prometheus-helios'];
-    const port = await freePort();
-    const config = prometheusConfigForTest(out.prometheus, {
-      targetsDir: join(dir, 'targets'), rulesDir, kubeconfig: world.kube.kubeconfigPath, alertmanager: `127.0.0.1:${amPort}`, shard: 0, podName: 'prometheus-helios-0',
-    });
-    const args = argsForTest(promSet.spec.template.spec.containers.find((c: any) => c.name === 'prometheus').args, {
-      '--config.file': writeScratch(dir, 'prometheus.yaml', stringify(config)),
-      '--storage.tsdb.path': join(dir, 'prometheus'),
-      '--web.listen-address': `127.0.0.1:${port}`,
-      '--web.config.file': writeScratch(dir, 'prometheus-web-config.yaml', out.prometheusWebConfigText),
-    }, 'prometheus-helios-0');
-    peers.unshift(await startHttpPeer('prometheus', 'prometheus', args, port, '/-/ready'));
+    const reload = await fetch(`${prometheus.url}/-/reload`, { method: 'POST' });
+    expect(reload.status).toBe(200);
+    rulesLoadedAt = Date.now();
   }, 300_000);
 
   afterAll(async () => {
@@ -142,6 +152,7 @@ describe('alert routing live: synthesized rules → Prometheus (operator config)
   it('pages a critical alert through the PagerDuty stand-in, with its routing key, summary and runbook link', async () => {
     await waitFor('DeviceUnreachable of leaf1 at the PagerDuty stand-in', () => pageOf('DeviceUnreachable', 'leaf1') !== undefined, 120_000, 500);
     const page = pageOf('DeviceUnreachable', 'leaf1')!.body;
+    console.log(`paged ${((Date.now() - rulesLoadedAt) / 1000).toFixed(1)} s after the rules were loaded (Alertmanager's group_wait: ${amConfig.route.group_wait})`);
     expect(page.routing_key).toBe(VAULT['alertmanager-helios-config'].pagerdutyRoutingKey);
     const text = JSON.stringify(page);
     expect(text).toContain('Device leaf1 is unreachable');
