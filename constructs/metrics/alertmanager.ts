@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DEVICE_UNREACHABLE_ALERT } from './device-alerts.js';
 import { endpointPort } from './object-store.js';
 import { AlertRules, Severity, type RuleGroup } from './rules.js';
 import { secretField, yamlSecretTemplate } from './secret-template.js';
@@ -122,7 +123,8 @@ const SAME_ALERT = ['alertname', 'site', 'device'];
  * the dead man's switch (or the null receiver), critical → PagerDuty, warning →
  * Slack, info → email, anything else → the default receiver; a critical alert
  * inhibits the warning and info alerts of the same alert name, site and device, a
- * warning its info alerts.
+ * warning its info alerts, and an unreachable device every other alert of that
+ * device (its interfaces, CPU and sessions are unknown, not broken, while it is down).
  */
 export interface AlertmanagerConfigTemplate {
   readonly text: string;
@@ -205,6 +207,8 @@ export function alertmanagerConfigTemplate(receivers: AlertReceivers): Alertmana
     inhibit_rules: [
       { source_matchers: [`severity="${Severity.CRITICAL}"`], target_matchers: [`severity=~"${Severity.WARNING}|${Severity.INFO}"`], equal: SAME_ALERT },
       { source_matchers: [`severity="${Severity.WARNING}"`], target_matchers: [`severity="${Severity.INFO}"`], equal: SAME_ALERT },
+      // DeviceUnreachable is computed across shards by device alone (it carries no site).
+      { source_matchers: [`alertname="${DEVICE_UNREACHABLE_ALERT}"`], target_matchers: [`alertname!="${DEVICE_UNREACHABLE_ALERT}"`], equal: ['device'] },
     ],
     receivers: [
       // Unknown severities are a rule's mistake: show them where people look, but never page.

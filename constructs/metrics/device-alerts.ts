@@ -251,6 +251,9 @@ export function deviceRuleGroups(): RuleGroup[] {
  * per-target `gnmic_target_up`, mapped to its device), no SNMP walk (`up` of the snmp
  * job) and no ICMP answer. A device monitored by one collector only is judged by it.
  */
+/** The alert that says a device is down: it mutes that device's other alerts (alertmanager.ts). */
+export const DEVICE_UNREACHABLE_ALERT = 'DeviceUnreachable';
+
 export function deviceGlobalRuleGroups(): RuleGroup[] {
   const gnmi = 'label_replace(gnmic_target_up, "target", "$1", "name", "(.+)")'
     + ' * on (target) group_left (device) gnmi_target:taxonomy:info';
@@ -264,7 +267,7 @@ export function deviceGlobalRuleGroups(): RuleGroup[] {
   }, {
     name: 'device-reachability',
     alerts: [{
-      alert: 'DeviceUnreachable',
+      alert: DEVICE_UNREACHABLE_ALERT,
       dashboard: 'helios-network-overview',
       expr: `max by (device) (\n  ${gnmi}\nor\n  up{job="${SNMP_JOB}"}\nor\n  probe_success{job="${BLACKBOX_JOB}", module="icmp"}\n) == 0`,
       forDuration: '2m',

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { argsForTest, compactorOnePass, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC } from './rewrites.js';
@@ -13,6 +12,7 @@ import { applyObjects, instantQuery, s3Keys, startHttpPeer, startS3Server, type 
 import { gnmic, scratch, startGnmiTarget, writeScratch } from '../peers/harness/network-peers.js';
 import { peerBin } from '../peers/harness/paths.js';
 import { freePort, PeerProcess, sleep, tcpOpen, waitFor } from '../peers/harness/process.js';
+import { Sink } from '../peers/harness/webhook-sink.js';
 
 /**
  * The metrics path running for real, from one synthesized cluster: a gNMI device
@@ -36,32 +36,6 @@ function podIpInShard0(shards: number): string {
     if (hashmod(`${ip}:${TELEMETRY_PORT}`, shards) === 0 && hashmod(`${ip}:${API_PORT}`, shards) === 0) return ip;
   }
   throw new Error('no loopback address hashes into shard 0');
-}
-
-/** The webhook sink: records every request body, by path (PagerDuty's Events API, Slack, webhooks). */
-class Sink {
-  public readonly received: Array<{ path: string; body: any }> = [];
-  private server!: Server;
-  public port = 0;
-  public async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        this.received.push({ path: req.url ?? '', body: body ? JSON.parse(body) : undefined });
-        res.writeHead(202, { 'content-type': 'application/json' });
-        res.end('{"status":"success"}');
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  public url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-  public stop(): Promise<void> {
-    return new Promise((r) => this.server?.close(() => r()) ?? r());
-  }
 }
 
 describe('the live metrics path: device → gnmic → Prometheus (operator config) → Thanos → query, and alerts → Alertmanager → receiver', () => {

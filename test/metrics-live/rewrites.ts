@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { TARGETS_MOUNT_PATH } from '../../constructs/platform/targets.js';
 
 /**
@@ -98,5 +99,30 @@ export function gnmicConfigForTest(generated: any, podIp: string, targetsFile: s
   config['api-server'].address = `${podIp}${config['api-server'].address}`;
   config.outputs.prometheus.listen = `${podIp}${config.outputs.prometheus.listen}`;
   config.loader.path = targetsFile;
+  return config;
+}
+
+/** Where the receivers of the generated Alertmanager configuration are reached in the test. */
+export interface ReceiverStandIns {
+  /** A webhook stand-in's URL for a path: /pagerduty (Events API), /slack, and /<receiver name> for webhook receivers. */
+  readonly url: (path: string) => string;
+  /** The SMTP stand-in's host:port, instead of the relay's. */
+  readonly smarthost: string;
+}
+
+/**
+ * The operator-generated alertmanager.yaml with each receiver's address pointed at a
+ * stand-in; routes, inhibitions, templates, TLS and credentials stay as generated. The
+ * SMTP stand-in's certificate comes from a test CA that Alertmanager trusts through
+ * SSL_CERT_FILE (the pod trusts the relay's public CA), so smtp_require_tls stays on.
+ */
+export function alertmanagerConfigForTest(generatedText: string, standIns: ReceiverStandIns): any {
+  const config = parse(generatedText);
+  if (config.global.slack_api_url !== undefined) config.global.slack_api_url = standIns.url('/slack');
+  if (config.global.smtp_smarthost !== undefined) config.global.smtp_smarthost = standIns.smarthost;
+  for (const receiver of config.receivers) {
+    for (const pagerduty of receiver.pagerduty_configs ?? []) pagerduty.url = standIns.url('/pagerduty');
+    for (const webhook of receiver.webhook_configs ?? []) webhook.url = standIns.url(`/${receiver.name}`);
+  }
   return config;
 }

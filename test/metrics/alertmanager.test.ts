@@ -101,10 +101,11 @@ describe('the synthesized Alertmanager configuration, rendered as ESO would and 
     ]);
   });
 
-  it('inhibits warnings and info by a critical alert, and info by a warning, of the same alert, site and device', () => {
+  it('inhibits warnings and info by a critical alert, and info by a warning, of the same alert, site and device; an unreachable device mutes its other alerts', () => {
     expect(parseYaml(text).inhibit_rules).toEqual([
       { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'site', 'device'] },
       { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ['alertname', 'site', 'device'] },
+      { source_matchers: ['alertname="DeviceUnreachable"'], target_matchers: ['alertname!="DeviceUnreachable"'], equal: ['device'] },
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { type KubeApiServer } from './kube.js';
@@ -98,6 +99,35 @@ export async function s3Keys(s3Url: string, bucket: string): Promise<string[]> {
   return [...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
 }
 
+/**
+ * Writes an object into a bucket of the S3 server as the given key pair (AWS Signature V4,
+ * as Thanos signs): objects Thanos wrote belong to that key pair and refuse anonymous writes.
+ */
+export async function s3Put(
+  s3: { url: string; endpoint: string }, bucket: string, key: string, body: string, credentials: { accessKey: string; secretKey: string },
+): Promise<void> {
+  const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+  const hmac = (k: string | Buffer, data: string) => createHmac('sha256', k).update(data).digest();
+  const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+  const path = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const headers = { 'host': s3.endpoint, 'x-amz-content-sha256': sha256(body), 'x-amz-date': amzDate };
+  const signed = Object.keys(headers).join(';');
+  const request = ['PUT', path, '', ...Object.entries(headers).map(([k, v]) => `${k}:${v}`), '', signed, headers['x-amz-content-sha256']].join('\n');
+  const signingKey = ['us-east-1', 's3', 'aws4_request'].reduce<Buffer>((k, part) => hmac(k, part), hmac(`AWS4${credentials.secretKey}`, amzDate.slice(0, 8)));
+  const signature = createHmac('sha256', signingKey).update(['AWS4-HMAC-SHA256', amzDate, scope, sha256(request)].join('\n')).digest('hex');
+  const r = await fetch(`${s3.url}${path}`, {
+    method: 'PUT',
+    body,
+    headers: {
+      'x-amz-content-sha256': headers['x-amz-content-sha256'],
+      'x-amz-date': amzDate,
+      'authorization': `AWS4-HMAC-SHA256 Credential=${credentials.accessKey}/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
+    },
+  });
+  if (!r.ok) throw new Error(`writing ${bucket}/${key} failed: HTTP ${r.status} ${await r.text()}`);
+}
+
 /** An instant query against a Prometheus-compatible API (Prometheus, Thanos Query). */
 export async function instantQuery(
   baseUrl: string, query: string, params: Record<string, string> = {},
@@ -106,5 +136,45 @@ export async function instantQuery(
   const r = await fetch(`${baseUrl}/api/v1/query`, { method: 'POST', body, signal: AbortSignal.timeout(20_000) });
   const json: any = await r.json();
   if (json.status !== 'success') throw new Error(`query ${query} failed: ${JSON.stringify(json)}`);
+  return json.data.result;
+}
+
+/** A block's meta.json in the bucket, with its Thanos section. */
+export interface BucketBlock {
+  readonly ulid: string;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly stats: { readonly numSamples: number; readonly numSeries: number };
+  readonly compaction: { readonly level: number; readonly sources: readonly string[] };
+  readonly thanos: { readonly labels: Record<string, string>; readonly downsample: { readonly resolution: number }; readonly source: string };
+}
+
+function thanosTool(args: readonly string[]): string {
+  const r = spawnSync(peerBin('thanos'), ['tools', 'bucket', ...args], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`thanos tools bucket ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every block in the bucket, as `thanos tools bucket ls -o json` reads them (blocks marked for deletion included). */
+export function bucketBlocks(objstoreFile: string): BucketBlock[] {
+  const out = thanosTool(['ls', `--objstore.config-file=${objstoreFile}`, '--output=json']);
+  // One JSON object per block, one after the other.
+  return out.split(/^(?=\{)/m).filter((s) => s.trim()).map((s) => JSON.parse(s));
+}
+
+/** Uploads the TSDB blocks in `path` with these external labels, as a sidecar would label them (`thanos tools bucket upload-blocks`). */
+export function uploadBlocks(objstoreFile: string, path: string, externalLabels: Record<string, string>): void {
+  thanosTool(['upload-blocks', `--objstore.config-file=${objstoreFile}`, `--path=${path}`,
+    ...Object.entries(externalLabels).map(([k, v]) => `--label=${k}=${JSON.stringify(v)}`)]);
+}
+
+/** A range query against a Prometheus-compatible API: each series' [unix seconds, value] pairs. */
+export async function rangeQuery(
+  baseUrl: string, query: string, params: { start: number; end: number; step: number } & Record<string, string | number>,
+): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
+  const body = new URLSearchParams({ query, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+  const r = await fetch(`${baseUrl}/api/v1/query_range`, { method: 'POST', body, signal: AbortSignal.timeout(20_000) });
+  const json: any = await r.json();
+  if (json.status !== 'success') throw new Error(`range query ${query} failed: ${JSON.stringify(json)}`);
   return json.data.result;
 }
