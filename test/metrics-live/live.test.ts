@@ -473,5 +473,10 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     expect(dashboards.missing(except).map((k) => `${k}: ${dashboards.queries.find((q) => q.key === k)!.expr}`)).toEqual([]);
     // A query listed as impossible here that returns data belongs back in the checked list.
     expect(except.filter((k) => dashboards.answered.has(k))).toEqual([]);
+    // The scope variables list both devices, reached by different collectors, with the taxonomy NetBox gave them.
+    const variable = async (key: string, label: string) => (await instantQuery(query.url, dashboards.queries.find((q) => q.key === key)!.expr))
+      .map((r) => r.metric[label]).sort();
+    expect(await variable('helios-device-health $device', 'device')).toEqual([DEVICES.leaf1.name, DEVICES.spine1.name]);
+    expect(await variable('helios-device-health $site', 'site')).toEqual([DEVICES.leaf1.taxonomy.site, DEVICES.spine1.taxonomy.site].sort());
   }, 360_000);
 });
