@@ -151,3 +151,26 @@ export function variablePromQL(query: string): string {
   if (!m) throw new Error(`variable query "${query}" is not label_values(selector, label)`);
   return `group by (${m[2]}) (${m[1]})`;
 }
+
+/** One PromQL query of a dashboard, named `<uid> <panel title> <refId>` or `<uid> $<variable>`. */
+export interface PromQLQuery {
+  readonly key: string;
+  readonly expr: string;
+}
+
+/**
+ * Every PromQL query of a dashboard that goes to a Prometheus datasource (query
+ * variables as the `group by` their label_values asks, and panel targets), with the
+ * variables interpolated as Grafana does for `selection`.
+ */
+export function promqlQueries(d: Dashboard, selection: Selection, t: Intervals): PromQLQuery[] {
+  const variables = variablesOf(d);
+  const interpolate = (expr: string) => interpolatePromQL(expr, variables, selection, t);
+  const fromVariables = variables
+    .filter((v) => v.type === 'query' && resolveDatasource(d, v.datasource)?.type === 'prometheus')
+    .map((v) => ({ key: `${d.uid} $${v.name}`, expr: interpolate(variablePromQL(String(v.query))) }));
+  const fromPanels = panelsOf(d).flatMap((p) => (p.targets ?? [])
+    .filter((target) => resolveDatasource(d, targetDatasource(p, target))?.type === 'prometheus')
+    .map((target) => ({ key: `${d.uid} ${p.title} ${target.refId}`, expr: interpolate(String(target.expr)) })));
+  return [...fromVariables, ...fromPanels];
+}

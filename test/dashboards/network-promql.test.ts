@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import {
-  allDashboards, interpolatePromQL, panelsOf, resolveDatasource, targetDatasource, variablePromQL, variablesOf,
-  type Dashboard, type Intervals, type Selection,
+  allDashboards, interpolatePromQL, panelsOf, promqlQueries, variablePromQL, variablesOf,
+  type Dashboard, type Intervals, type PromQLQuery, type Selection,
 } from './grafana-model.js';
 import { CORE, EDGE, EVAL_TIME, EXTERNAL_LABELS, INTERVAL, LEAF, SPINE, networkFixture } from './network-fixture.js';
 import { clusterObjects, find, oneCluster } from '../metrics/support.js';
@@ -192,7 +192,7 @@ const EXPECTED: Record<string, Expected[]> = {
   ].map(([alertname, severity]) => at({ alertname, severity }, 1)),
 };
 
-interface Query { readonly key: string; readonly expr: string }
+type Query = PromQLQuery;
 
 /**
  * promtool 2.42 compares values exactly, and a rate over float timestamps lands a unit
@@ -219,17 +219,9 @@ function beyondRounding(output: string): string[] {
   return wrong;
 }
 
-/** Every PromQL query of a dashboard, interpolated. */
-function promqlQueries(d: Dashboard): Query[] {
-  const variables = variablesOf(d);
-  const interpolate = (expr: string) => interpolatePromQL(expr, variables, { ...SELECTION, ...SINGLE_VALUE[d.uid] }, INTERVALS);
-  const fromVariables = variables
-    .filter((v) => v.type === 'query' && resolveDatasource(d, v.datasource)?.type === 'prometheus')
-    .map((v) => ({ key: `${d.uid} $${v.name}`, expr: interpolate(variablePromQL(String(v.query))) }));
-  const fromPanels = panelsOf(d).flatMap((p) => (p.targets ?? [])
-    .filter((t) => resolveDatasource(d, targetDatasource(p, t))?.type === 'prometheus')
-    .map((t) => ({ key: `${d.uid} ${p.title} ${t.refId}`, expr: interpolate(String(t.expr)) })));
-  return [...fromVariables, ...fromPanels];
+/** Every PromQL query of a dashboard, interpolated for the selection above. */
+function promqlQueriesOf(d: Dashboard): Query[] {
+  return promqlQueries(d, { ...SELECTION, ...SINGLE_VALUE[d.uid] }, INTERVALS);
 }
 
 function labelText(e: Expected): string {
@@ -270,7 +262,7 @@ function evaluate(name: string, batch: ReadonlyArray<Query & { readonly expected
 }
 
 const { network, flows } = allDashboards();
-const queries = [...network, ...flows].flatMap(promqlQueries);
+const queries = [...network, ...flows].flatMap(promqlQueriesOf);
 const dir = scratch('dashboards-promql');
 const objects = clusterObjects(oneCluster());
 

@@ -1,5 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { GNMIC_MERGED_TARGETS } from '../../constructs/metrics/gnmic.js';
 import { TARGETS_MOUNT_PATH } from '../../constructs/platform/targets.js';
 
 /**
@@ -23,14 +24,21 @@ export interface PrometheusPaths {
   /** $(SHARD) and $(POD_NAME), which the config reloader substitutes in the pod. */
   readonly shard: number;
   readonly podName: string;
+  /**
+   * The exporters' loopback addresses, by the Service address the synthesized
+   * ScrapeConfigs send devices to (`snmp-exporter.helios-collection.svc:9116`).
+   * @default - none
+   */
+  readonly services?: Readonly<Record<string, string>>;
 }
 
 /** The operator-generated prometheus.yaml, as the given shard's pod would run it, on loopback. */
 export function prometheusConfigForTest(generated: any, paths: PrometheusPaths): any {
-  const text = JSON.stringify(generated)
+  let text = JSON.stringify(generated)
     .replaceAll('$(SHARD)', String(paths.shard))
     .replaceAll('$(POD_NAME)', paths.podName)
     .replaceAll(TARGETS_MOUNT_PATH, paths.targetsDir);
+  for (const [service, address] of Object.entries(paths.services ?? {})) text = text.replaceAll(service, address);
   const config = JSON.parse(text);
   config.rule_files = [join(paths.rulesDir, '*.yaml')];
   for (const job of config.scrape_configs) {
@@ -41,6 +49,27 @@ export function prometheusConfigForTest(generated: any, paths: PrometheusPaths):
     return { ...rest, static_configs: [{ targets: [paths.alertmanager] }] };
   });
   return config;
+}
+
+/**
+ * The gnmic pod's merge-targets container script, with its two mounts in scratch
+ * folders: the projected target ConfigMaps and the emptyDir gnmic's loader reads.
+ */
+export function mergeScriptForTest(script: string, targetsDir: string, mergedDir: string): string {
+  return script.replaceAll(TARGETS_MOUNT_PATH, targetsDir).replaceAll(dirname(GNMIC_MERGED_TARGETS), mergedDir);
+}
+
+/**
+ * A container's args with its volume mounts in scratch folders: each mount path
+ * (the longest first, as mounts nest) becomes the folder holding what the volume
+ * would project.
+ */
+export function mountedArgsForTest(args: readonly string[], mounts: Readonly<Record<string, string>>): string[] {
+  const paths = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  return args.map((arg) => {
+    const path = paths.find((p) => arg.includes(`${p}/`));
+    return path === undefined ? arg : arg.replace(`${path}/`, `${mounts[path]}/`);
+  });
 }
 
 /**

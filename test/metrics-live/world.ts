@@ -24,6 +24,7 @@ export const VAULT: Record<string, Record<string, string>> = {
     runbookWebhookToken: 'runbook-t0ken',
   },
   'thanos-objstore': { accessKey: 'helios-test', secretKey: 'helios-test-secret' },
+  'snmp-exporter-auths': { community: 'c0mm: un1ty#x', v3Username: 'helios-v3', v3AuthPassword: 'auth-pass: #123', v3PrivPassword: 'priv-pass-123' },
 };
 
 const OPERATOR_KINDS = new Set(['Prometheus', 'Alertmanager', 'ServiceMonitor', 'PodMonitor', 'Probe', 'ScrapeConfig', 'PrometheusRule', 'AlertmanagerConfig', 'ThanosRuler']);
