@@ -241,6 +241,10 @@ async function main(): Promise<void> {
     console.log(held
       ? `highest sustained rate: ${held.rate} flows/s (${held.sentRate} sent/s) for ${WINDOW_S} s, every flow stored exactly once`
       : `no rate held, down from ${FIRST_RATE} flows/s`);
+    if (held) {
+      const perCore = Object.entries(held.cpu).map(([n, c]) => `${n} ${c > 0 ? Math.round(held.sentRate / (c / 100)) : '-'}`);
+      console.log(`flows/s per core of CPU each process used at ${held.rate} flows/s: ${perCore.join(', ')}`);
+    }
     const limiting = failed ?? steps[steps.length - 1];
     if (limiting) console.log(`bottleneck at ${limiting.rate} flows/s: ${bottleneck(limiting)}`);
     console.log(`load average now ${load()} on ${cpus().length} cores; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);

@@ -27,9 +27,11 @@ describe('flow generator → goflow2 → Kafka → flow-enricher → Kafka → C
 
   beforeAll(async () => {
     chain = await startFlowChain();
-    sent = await sendChainFlows(chain.goflow2.netflow, EXPORTS, 2_500).done;
+    // 1,000 flows/s, well below what the chain holds on a busy machine (npm run bench:flow-pipeline): a loss here is a fault, not load.
+    sent = await sendChainFlows(chain.goflow2.netflow, EXPORTS, 1_000).done;
     const count = async () => Number((await chain.rows<{ n: string }>(`SELECT count() AS n FROM ${FLOWS_DATABASE}.flows_raw`))[0].n);
-    await waitFor(`${TOTAL} flows in flows_raw`, async () => (await count()) >= TOTAL, 150_000, 1000);
+    // Short of them, the tests below say which flows are missing or doubled.
+    await waitFor(`${TOTAL} flows in flows_raw`, async () => (await count()) >= TOTAL, 150_000, 1000).catch(() => undefined);
     await sleep(FLUSH_MS);
   }, 300_000);
 
