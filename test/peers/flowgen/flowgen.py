@@ -334,7 +334,8 @@ def chunks_of(e, per):
         return [flows[i:i + per] for i in range(0, len(flows), per)] or [[]]
     count = int(e["count"])
     if count < 0 or not flows:
-        raise ValueError("count needs flows to cycle through and must be >= 0: %r" % e["count"])
+        raise ValueError("count must be >= 0 with at least one flow to cycle through: got count %r and %d flows"
+                         % (e["count"], len(flows)))
     n = len(flows)
     return ([dict(flows[k % n], bytes=flows[k % n]["bytes"] + k) for k in range(i, min(i + per, count))]
             for i in range(0, count, per))
@@ -350,11 +351,12 @@ def main():
     a = ap.parse_args()
     if a.rate < 0:
         ap.error("--rate must be >= 0 flows per second, got %r" % a.rate)
-    started, sent = time.monotonic(), 0
     doc = json.load(open(a.input) if a.input else sys.stdin)
     socks = {}
+    exports = normalise(doc, a.target)
+    started, sent = time.monotonic(), 0
     try:
-        for e in normalise(doc, a.target):
+        for e in exports:
             host, port = parse_target(e["target"])
             fam = socket.AF_INET6 if ":" in host else socket.AF_INET
             per = int(e.get("flows_per_packet", 20))
