@@ -348,6 +348,11 @@ project.addTask('bench:dashboards', {
   exec: 'tsx test/bench/dashboards.ts',
 });
 
+project.addTask('bench:flow-pipeline', {
+  description: 'Flow pipeline end to end (flowgen → goflow2 → Kafka → enricher → Kafka → chdb): highest rate with every flow stored exactly once, per-process CPU, bottleneck',
+  exec: 'tsx test/bench/flow-pipeline.ts',
+});
+
 /**
  * `npm test` is the one command CI runs: it provisions the real peers the tests
  * start (a failed provision fails the run), type-checks everything (building lib/

@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 // The runner's client is services/flow-enricher's dependency (npm workspace): this test drives that code.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { goflow2Message, HOST_FACTS, NETBOX, NO_HOST_FACTS, PLACES, startChdb, V4, V6, type Goflow2Flow } from './flow-world.js';
-import { CLICKHOUSE_GROUP } from '../../constructs/flows/clickhouse.js';
+import { flowStoreOptions, goflow2Message, HOST_FACTS, NETBOX, NO_HOST_FACTS, PLACES, startChdb, V4, V6, type Goflow2Flow } from './flow-world.js';
 import {
   FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES, SITE_ROLLUP_DIMENSIONS, SITE_ROLLUP_VALUES,
 } from '../../constructs/flows/flow-schema.js';
@@ -34,8 +32,6 @@ import { PeerProcess, waitFor } from '../peers/harness/process.js';
  * Distributed; everything else (types, codecs, TTLs, views, the Kafka engine)
  * is the production SQL.
  */
-
-const PROTO_DIR = fileURLToPath(new URL('../../constructs/flows/proto/', import.meta.url));
 
 // ---------------------------------------------------------------- the world the flows come from
 
@@ -166,17 +162,7 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
     chdb = server.process;
     // The runner's own client, over HTTP as in the cluster.
     client = createClient({ url: server.url, request_timeout: 120_000 });
-    migrateOptions = {
-      database: FLOWS_DATABASE,
-      variables: {
-        kafka_brokers: broker.bootstrap,
-        kafka_topic: FlowTopic.ENRICHED,
-        kafka_group: CLICKHOUSE_GROUP,
-        // chdb resolves format schemas against the process's working directory: give the path whole.
-        kafka_schema: `${join(PROTO_DIR, 'enriched_flow.proto')}:EnrichedFlow`,
-        kafka_consumers: '1',
-      },
-    };
+    migrateOptions = flowStoreOptions(broker.bootstrap);
     // The store as it was before the per-minute traffic between sites (0004) and the addresses' NetBox facts (0005),
     // which a later test applies to the flows already stored.
     const report = await migrate(client, migrations.filter((m) => m.version <= 3), migrateOptions);

@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 // protobufjs is services/flow-enricher's dependency (npm workspace): the fixtures drive that code.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import protobuf from 'protobufjs';
+import { CLICKHOUSE_GROUP } from '../../constructs/flows/clickhouse.js';
+import { FLOWS_DATABASE } from '../../constructs/flows/flow-schema.js';
+import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
 import type { NetboxData } from '../../services/flow-enricher/src/enrich/inventory.js';
+import type { MigrateOptions } from '../../services/flow-enricher/src/migrate/index.js';
 import { freePort, httpOk, PeerProcess } from '../peers/harness/process.js';
 
 /**
@@ -161,4 +165,19 @@ export async function startChdb(dataDir: string): Promise<{ process: PeerProcess
     ready: () => httpOk(`${url}/ping`),
   });
   return { process, url };
+}
+
+/** The committed migrations' variables on chdb: its Kafka engine table reads helios-flows-enriched from `brokers`. */
+export function flowStoreOptions(brokers: string): MigrateOptions {
+  return {
+    database: FLOWS_DATABASE,
+    variables: {
+      kafka_brokers: brokers,
+      kafka_topic: FlowTopic.ENRICHED,
+      kafka_group: CLICKHOUSE_GROUP,
+      // chdb resolves format schemas against the process's working directory: give the path whole.
+      kafka_schema: `${join(PROTO_DIR, 'enriched_flow.proto')}:EnrichedFlow`,
+      kafka_consumers: '1',
+    },
+  };
 }

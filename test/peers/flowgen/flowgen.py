@@ -27,6 +27,9 @@ exports, or {"target": ..., "exports": [...]}. An export is
     "sub_agent_id": 0,                # sFlow
     "sflow_record": "header",         # sFlow: "header" (Ethernet frame) | "ip" (sampled IPv4/6)
     "flows_per_packet": 20,
+    "count": 100000,                  # optional: send this many flows, cycling through "flows";
+                                      # the k-th flow sent (k from 0) carries bytes + k, so each one
+                                      # can be told apart downstream (losses vs duplicates)
     "flows": [ {
       "src_addr": "10.0.0.1", "dst_addr": "10.0.0.2",   # IPv4 or IPv6 (both the same family)
       "src_port": 1234, "dst_port": 443, "proto": 6,
@@ -41,7 +44,8 @@ exports, or {"target": ..., "exports": [...]}. An export is
   }
 
 Output (stdout): one JSON line per datagram sent: {"version","exporter","target","flows","bytes"}.
---dry-run prints the datagrams as hex instead of sending them.
+--dry-run prints the datagrams as hex instead of sending them. --rate N paces the datagrams so the
+flows go out at N per second over the whole run (as fast as it can build them when it cannot keep up).
 """
 
 import argparse
@@ -323,23 +327,41 @@ def normalise(doc, target_override):
     return out
 
 
+def chunks_of(e, per):
+    """The export's flows in datagram-sized lists; with "count", numbered copies built as they are sent."""
+    flows = e["flows"]
+    if "count" not in e:
+        return [flows[i:i + per] for i in range(0, len(flows), per)] or [[]]
+    count = int(e["count"])
+    if count < 0 or not flows:
+        raise ValueError("count must be >= 0 with at least one flow to cycle through: got count %r and %d flows"
+                         % (e["count"], len(flows)))
+    n = len(flows)
+    return ([dict(flows[k % n], bytes=flows[k % n]["bytes"] + k) for k in range(i, min(i + per, count))]
+            for i in range(0, count, per))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", help="collector host:port (overrides the JSON)")
     ap.add_argument("--input", help="read the JSON from this file instead of stdin")
     ap.add_argument("--dry-run", action="store_true", help="print datagrams as hex, send nothing")
     ap.add_argument("--interval", type=float, default=0.0, help="seconds between datagrams")
+    ap.add_argument("--rate", type=float, default=0.0, help="flows per second over the whole run (0: no pacing)")
     a = ap.parse_args()
+    if a.rate < 0:
+        ap.error("--rate must be >= 0 flows per second, got %r" % a.rate)
     doc = json.load(open(a.input) if a.input else sys.stdin)
     socks = {}
+    exports = normalise(doc, a.target)
+    started, sent = time.monotonic(), 0
     try:
-        for e in normalise(doc, a.target):
+        for e in exports:
             host, port = parse_target(e["target"])
             fam = socket.AF_INET6 if ":" in host else socket.AF_INET
             per = int(e.get("flows_per_packet", 20))
             seq = int(e.get("sequence", 1 if e["version"] != "ipfix" else 0))
-            chunks = [e["flows"][i:i + per] for i in range(0, len(e["flows"]), per)] or [[]]
-            for chunk in chunks:
+            for chunk in chunks_of(e, per):
                 if e["version"] == "sflow":
                     pkt = build_sflow(e, chunk, seq)
                     seq += 1
@@ -354,7 +376,12 @@ def main():
                     s = socket.socket(fam, socket.SOCK_DGRAM)
                     s.bind((e["exporter"], 0))
                     socks[key] = s
+                if a.rate:
+                    ahead = started + sent / a.rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
                 socks[key].sendto(pkt, (host, port))
+                sent += len(chunk)
                 print(json.dumps({"version": e["version"], "exporter": e["exporter"], "target": e["target"],
                                   "flows": len(chunk), "bytes": len(pkt)}))
                 if a.interval:

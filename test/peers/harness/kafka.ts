@@ -38,6 +38,11 @@ export class KafkaBroker {
     this.process = await KafkaBroker.launch(this.dataDir, this.settings);
   }
 
+  /** The broker's process (group) id: benchmarks read its CPU time. */
+  public get pid(): number {
+    return this.process.pid;
+  }
+
   public async stop(): Promise<void> {
     await this.process.stop();
   }
