@@ -63,7 +63,7 @@ const results: RestartResult[] = [];
 for (const c of CASES.filter((x) => !only || only.includes(x.name))) {
   const r = await measureRestart(c);
   results.push(r);
-  console.log(`${c.name}: ${r.lost} lost, ${r.duplicated} duplicated of ${r.sent} (load ${loadavg()[0]!.toFixed(2)})`);
+  console.log(`${c.name}: ${r.lost} lost, ${r.duplicated} duplicated of ${r.sent} (load ${loadavg()[0]!.toFixed(2)}); sarama gave up: ${JSON.stringify(r.transportErrors)}`);
 }
 
 const header = ['case', 'brokers', 'RF/min ISR', 'partitions', 'queue/listener', 'stop', 'down s', 'sent', 'stored', 'lost', 'dup', 'sent rate', 'datagrams in', 'dropped', 'goflow2 peak MiB'];
