@@ -16,8 +16,8 @@ import { sleep, waitFor } from '../peers/harness/process.js';
 /**
  * A Kafka broker restart under a steady flow stream: the flow generator's IPFIX
  * datagrams at a fixed rate into goflow2 (the construct's Kafka and listener
- * arguments), one broker stopped (SIGTERM: Kafka's controlled shutdown) and started
- * again mid-stream, then every flow in the topic read back and matched to what was
+ * arguments), one broker stopped (SIGTERM: Kafka's controlled shutdown; or SIGKILL) and
+ * started again mid-stream, then every flow in the topic read back and matched to what was
  * sent. Each flow carries its number in its source address (10.0.0.0/8 + n), so a
  * flow missing or stored twice is counted exactly.
  */
@@ -43,6 +43,8 @@ export interface RestartScenario {
   readonly downSeconds: number;
   /** SIGKILL instead of SIGTERM: no controlled shutdown. */
   readonly crash: boolean;
+  /** Broker settings beyond the harness's. @default - none */
+  readonly brokerSettings?: Readonly<Record<string, string>>;
   /** goflow2's Kafka transport arguments (the construct's). */
   readonly transportArgs: readonly string[];
   /** goflow2's `-listen` URL options (the construct's `queue_size=...`). */
@@ -57,7 +59,7 @@ export interface RestartResult {
   readonly lost: number;
   /** Messages beyond the first copy of a flow. */
   readonly duplicated: number;
-  /** From SIGTERM to the restarted broker's "Kafka Server started". */
+  /** From the stop signal to the restarted broker's "Kafka Server started". */
   readonly restartSeconds: number;
   /** The node that was restarted (the leader of most of the topic's partitions). */
   readonly restartedNode: number;
@@ -223,8 +225,8 @@ function transportErrors(log: string): Record<string, number> {
 export async function measureRestart(s: RestartScenario): Promise<RestartResult> {
   const total = s.rate * s.seconds;
   const kafka = s.brokers === 1
-    ? await KafkaBroker.start()
-    : await KafkaCluster.start(s.brokers, { 'min.insync.replicas': String(s.minInSyncReplicas) });
+    ? await KafkaBroker.start({ ...s.brokerSettings })
+    : await KafkaCluster.start(s.brokers, { 'min.insync.replicas': String(s.minInSyncReplicas), ...s.brokerSettings });
   const brokers = kafka.bootstrap.split(',');
   let goflow2: Awaited<ReturnType<typeof startGoflow2>> | undefined;
   try {
