@@ -353,6 +353,11 @@ project.addTask('bench:flow-pipeline', {
   exec: 'tsx test/bench/flow-pipeline.ts',
 });
 
+project.addTask('bench:kafka-restart', {
+  description: 'goflow2 through a Kafka broker restart: flows sent, stored, lost and duplicated at the Small shape (one broker) and the Medium shape (three, replication 3, min in-sync 2)',
+  exec: 'tsx test/bench/kafka-restart.ts',
+});
+
 /**
  * `npm test` is the one command CI runs: it provisions the real peers the tests
  * start (a failed provision fails the run), type-checks everything (building lib/

@@ -107,6 +107,20 @@ describe.each(TIER_NAMES)('the flow pipeline at tier %s', (tier) => {
     ]);
   });
 
+  it('holds flows for a Kafka outage in listener queues that fit in half of goflow2\'s memory limit', () => {
+    const args: string[] = one(objs, 'Deployment', 'goflow2').spec.template.spec.containers[0].args;
+    const queue = { small: 3728, medium: 7456, large: 14913, xl: 14913 }[tier];
+    expect(args[0]).toBe(`-listen=netflow://:2055?queue_size=${queue},sflow://:6343?queue_size=${queue}`);
+    // Both queues full, at 9000-byte buffers the collector lets double, stay within half the limit.
+    expect(2 * queue * 2 * 9000).toBeLessThanOrEqual(sizing.goflow2.resources.memoryLimitMiB * 2 ** 20 / 2);
+    expect(2 * (queue + 1) * 2 * 9000).toBeGreaterThan(sizing.goflow2.resources.memoryLimitMiB * 2 ** 20 / 2);
+    // goflow2 2.2.6 exposes no retry, backoff or acks flag: sarama's defaults apply (README).
+    expect(args.filter((a) => a.startsWith('-transport.kafka.'))).toEqual([
+      expect.stringMatching(/^-transport\.kafka\.brokers=/), '-transport.kafka.topic=helios-flows-raw', '-transport.kafka.hashing=true',
+      '-transport.kafka.tls=true', expect.stringMatching(/^-transport\.kafka\.tls\.ca=\/etc\/kafka-ca\//), '-transport.kafka.sasl=scram-sha512',
+    ]);
+  });
+
   it('lays ClickHouse out in the tier\'s shards and replicas, with Keeper and the tier\'s Kafka consumers', () => {
     const chi = one(objs, 'ClickHouseInstallation', 'flows');
     expect(chi.spec.configuration.clusters[0].layout).toEqual({ shardsCount: sizing.clickhouse.shards, replicasCount: sizing.clickhouse.replicas });

@@ -92,8 +92,11 @@ export function gnmic(args: readonly string[]): SpawnSyncReturns<string> {
   return spawnSync(peerBin('gnmic'), [...args], { encoding: 'utf8', timeout: 60_000 });
 }
 
-/** goflow2 listening for NetFlow/IPFIX and sFlow on free UDP ports, writing to Kafka. */
-export async function startGoflow2(options: { brokers: string; topic: string; format?: 'bin' | 'json'; extraArgs?: readonly string[] }): Promise<{
+/**
+ * goflow2 listening for NetFlow/IPFIX and sFlow on free UDP ports, writing to Kafka.
+ * `listenOptions` is the query of both `-listen` URLs (`queue_size=...`).
+ */
+export async function startGoflow2(options: { brokers: string; topic: string; format?: 'bin' | 'json'; listenOptions?: string; extraArgs?: readonly string[] }): Promise<{
   process: PeerProcess; netflow: string; sflow: string; metrics: string; stop(): Promise<void>;
 }> {
   const [netflow, sflow, metrics] = [await freePort(), await freePort(), await freePort()];
@@ -101,7 +104,7 @@ export async function startGoflow2(options: { brokers: string; topic: string; fo
     name: 'goflow2',
     command: peerBin('goflow2'),
     args: [
-      '-listen', `netflow://127.0.0.1:${netflow},sflow://127.0.0.1:${sflow}`,
+      '-listen', [`netflow://127.0.0.1:${netflow}`, `sflow://127.0.0.1:${sflow}`].map((u) => (options.listenOptions ? `${u}?${options.listenOptions}` : u)).join(','),
       '-addr', `127.0.0.1:${metrics}`,
       '-transport=kafka', `-transport.kafka.brokers=${options.brokers}`, `-transport.kafka.topic=${options.topic}`,
       '-transport.kafka.flushfreq=100ms',

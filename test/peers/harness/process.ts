@@ -132,14 +132,17 @@ export class PeerProcess {
     return this.log().split('\n').slice(-lines - 1).join('\n');
   }
 
-  /** Stops the whole process group: SIGTERM, then SIGKILL after `graceMs`. */
-  public async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Stops the whole process group: SIGTERM, then SIGKILL after `graceMs`; with
+   * `crash`, SIGKILL at once (a machine that dies, not a pod that is stopped).
+   */
+  public async stop(graceMs = 10_000, crash = false): Promise<void> {
     const pgid = this.pid;
     const signal = (sig: NodeJS.Signals) => {
       try { process.kill(-pgid, sig); } catch { /* already gone */ }
     };
     if (isAlive(pgid)) {
-      signal('SIGTERM');
+      if (!crash) signal('SIGTERM');
       const deadline = Date.now() + graceMs;
       while (isAlive(pgid) && !this.exited && Date.now() < deadline) await sleep(50);
       signal('SIGKILL');
