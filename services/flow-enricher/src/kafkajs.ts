@@ -4,18 +4,20 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import type * as KafkaJs from 'kafkajs';
 
 /**
- * kafkajs, as the enricher uses it: every module of the service takes kafkajs's
- * values from here (types may come from 'kafkajs' directly).
+ * kafkajs, as the enricher uses it: every module of the service, and whatever
+ * reads the enriched topic in this repository (it needs the LZ4 codec), takes
+ * kafkajs's values from here (types may come from 'kafkajs' directly).
  *
- * Two costs of kafkajs's producer are replaced, because a profile of the
+ * Three costs of kafkajs's producer are removed, because a profile of the
  * enricher through a real broker put them at the top (bench/enricher.ts):
  *
  * - CRC-32C. Every record batch (magic v2) carries a CRC-32C of its body, which
  *   kafkajs computes in JavaScript a byte at a time. kafkajs has no hook for it:
  *   `protocol/recordBatch/v0/index.js` takes the function from
  *   `require('../crc32C')` once, when it is loaded (kafkajs loads it with its
- *   first Produce or Fetch request). So, before that, the exports of that CRC module (`protocol/recordBatch/crc32C/index.js`,
- *   `buffer => unsigned CRC-32C`) are replaced in Node's module cache with
+ *   first Produce or Fetch request). So, before that, the exports of that CRC
+ *   module (`protocol/recordBatch/crc32C/index.js`, `buffer => unsigned
+ *   CRC-32C`) are replaced in Node's module cache with
  *   @node-rs/crc32's `crc32c` (SSE4.2/ARMv8 CRC instructions, same unsigned
  *   result). This works because kafkajs 2.x is CommonJS without an `exports` map
  *   and requires that module by path; the version is pinned by the lockfile, and
