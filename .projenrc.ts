@@ -280,6 +280,10 @@ service({
   deps: {
     '@helios/netbox-client': '0.1.0',
     'kafkajs': '^2.2.4',
+    // Native CRC-32C and LZ4 for kafkajs's record batches (src/kafkajs.ts says why): prebuilt per
+    // platform in optional npm packages, so installing needs no compiler and no download outside npm.
+    '@node-rs/crc32': '^1.10.8',
+    'lz4-napi': '^2.10.0',
     'maxmind': '^5.0.7',
     'prom-client': '^15.1.3',
     '@clickhouse/client': '^1.23.1',

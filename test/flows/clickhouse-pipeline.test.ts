@@ -4,7 +4,7 @@ import { join } from 'node:path';
 // The runner's client is services/flow-enricher's dependency (npm workspace): this test drives that code.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { flowStoreOptions, goflow2Message, HOST_FACTS, NETBOX, NO_HOST_FACTS, PLACES, startChdb, V4, V6, type Goflow2Flow } from './flow-world.js';
 import {
   FlowTables, flowStoreMigrations, FLOWS_DATABASE, ROLLUP_DIMENSIONS, ROLLUP_VALUES, SITE_ROLLUP_DIMENSIONS, SITE_ROLLUP_VALUES,
@@ -12,6 +12,8 @@ import {
 import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
 import { GeoIp } from '../../services/flow-enricher/src/enrich/geoip.js';
 import { buildInventory } from '../../services/flow-enricher/src/enrich/inventory.js';
+// The enricher's kafkajs: native CRC-32C and its LZ4 codec, so the Kafka engine (librdkafka) reads what the enricher writes.
+import { CompressionTypes, Kafka, logLevel, Partitioners } from '../../services/flow-enricher/src/kafkajs.js';
 import { migrate, parseMigrations, renderMigration, splitStatements, type MigrateOptions } from '../../services/flow-enricher/src/migrate/index.js';
 import { FlowTranscoder } from '../../services/flow-enricher/src/transcode.js';
 import { KafkaBroker } from '../peers/harness/kafka.js';
@@ -136,10 +138,10 @@ describe('the flow store on ClickHouse (chdb), fed by the enricher through a rea
   const text = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
   const count = async (table: string) => Number((await rows<{ n: string }>(`SELECT count() AS n FROM ${FLOWS_DATABASE}.${table}`))[0].n);
 
-  /** Enriches goflow2 messages as the Flow Enricher does and produces the result to helios-flows-enriched. */
+  /** Enriches goflow2 messages as the Flow Enricher does and produces the result to helios-flows-enriched (LZ4, as the enricher does). */
   async function send(flows: readonly Flow[]): Promise<number> {
     const enriched = transcoder.transcode(flows.map(goflow2Message));
-    await producer.send({ topic: FlowTopic.ENRICHED, messages: enriched.map((value) => ({ value })) });
+    await producer.send({ topic: FlowTopic.ENRICHED, compression: CompressionTypes.LZ4, messages: enriched.map((value) => ({ value })) });
     return enriched.length;
   }
 

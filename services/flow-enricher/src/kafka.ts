@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Kafka as KafkaClient, LogEntry } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
@@ -8,7 +9,7 @@ import type { Logger } from './log.js';
  * CA (Strimzi's cluster CA) is added with NODE_EXTRA_CA_CERTS pointing at its
  * mounted certificate. The SCRAM password is read from its file here, once.
  */
-export function kafkaClient(config: Config['kafka'], log: Logger): Kafka {
+export function kafkaClient(config: Config['kafka'], log: Logger): KafkaClient {
   let sasl: { mechanism: 'scram-sha-512'; username: string; password: string } | undefined;
   if (config.sasl) {
     let password: string;

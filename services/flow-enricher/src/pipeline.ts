@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners } from './kafkajs.js';
 import type { Logger } from './log.js';
 import type { EnricherMetrics } from './metrics.js';
 import type { FlowTranscoder } from './transcode.js';
@@ -188,7 +189,7 @@ export class EnrichmentPipeline {
     let failures = 0;
     for (;;) {
       try {
-        await this.producer.send({ topic: enrichedTopic, acks: -1, messages: records });
+        await this.producer.send({ topic: enrichedTopic, acks: -1, compression: CompressionTypes.LZ4, messages: records });
         return true;
       } catch (e) {
         failures++;

@@ -1,6 +1,6 @@
 import { TwoGenerationCache } from './enrich/address-cache.js';
-import type { GeoLookup } from './enrich/geoip.js';
-import { emptyInventory, type Exporter, type Inventory } from './enrich/inventory.js';
+import type { GeoAnswer, GeoLookup } from './enrich/geoip.js';
+import { emptyInventory, type Exporter, type Host, type Inventory, type PrefixFacts } from './enrich/inventory.js';
 import { addressKey } from './enrich/ip.js';
 import { SegmentBuilder, WireError } from './flow/wire.js';
 
@@ -103,6 +103,12 @@ export class FlowTranscoder {
   private inventory: Inventory = emptyInventory();
   private readonly exporters = new Map<number | string, ExporterEntry>();
   private readonly addresses: TwoGenerationCache<number | string, AddressEntry>;
+  /**
+   * Encoded answers by what they were made of: the addresses outside NetBox's
+   * hosts that share a prefix and a GeoIP record (most of them) share one entry,
+   * so an address-cache miss costs lookups, not encoding.
+   */
+  private readonly answers: AnswerMemo;
   private counters = zeroCounters();
   private readonly flowTypes = FLOW_TYPES.map((t) => new SegmentBuilder().string(4, t).build());
 
@@ -135,6 +141,7 @@ export class FlowTranscoder {
       throw new RangeError(`flowsPerMessage ${options.flowsPerMessage} is not a positive integer`);
     }
     this.addresses = new TwoGenerationCache(options.addressCacheSize ?? 65_536);
+    this.answers = new AnswerMemo(Math.max(options.addressCacheSize ?? 65_536, 1024));
   }
 
   /** Swaps in a new NetBox inventory; answers derived from the old one are dropped. */
@@ -142,11 +149,13 @@ export class FlowTranscoder {
     this.inventory = inventory;
     this.exporters.clear();
     this.addresses.clear();
+    this.answers.clear();
   }
 
   /** Drops cached address answers (the GeoIP databases changed). */
   public clearAddressCache(): void {
     this.addresses.clear();
+    this.answers.clear();
   }
 
   /** The counters since the last call, and zeroes them. */
@@ -355,31 +364,12 @@ export class FlowTranscoder {
     if (entry === undefined) {
       const prefix = this.inventory.prefixes.lookup(key);
       const host = this.inventory.hosts.get(key);
-      const site = prefix?.site;
-      const geo = this.options.geo;
-      const answer = geo?.lookup(key);
-      let misses = (prefix === undefined ? MISS_PREFIX : 0) | (host === undefined ? MISS_HOST : 0);
-      if (geo?.hasCity && !answer!.cityFound) misses |= MISS_CITY;
-      if (geo?.hasAsn && !answer!.asnFound) misses |= MISS_ASN;
-      const out = new SegmentBuilder();
-      const side = (first: number) => out
-        .uint(first, answer?.asn ?? 0).string(first + 1, answer?.asName ?? '')
-        .string(first + 2, answer?.country ?? '').string(first + 3, answer?.city ?? '').length;
-      const netbox = (first: number) => out
-        .string(first, host?.device ?? '').string(first + 1, host?.role ?? '').string(first + 2, host?.tenant ?? '')
-        .string(first + 3, host?.site ?? '').string(first + 4, host?.interface ?? '')
-        .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0).length;
-      const srcSiteEnd = out.string(50, site ?? '').length;
-      const dstSiteEnd = out.string(51, site ?? '').length;
-      const asSourceEnd = side(52);
-      const asDestinationEnd = side(56);
-      const netboxSourceEnd = netbox(60);
-      netbox(70);
-      entry = {
-        bytes: out.build(), srcSiteEnd, dstSiteEnd, asSourceEnd, asDestinationEnd, netboxSourceEnd,
-        hasAs: (answer?.asn ?? 0) !== 0,
-        misses,
-      };
+      const answer = this.options.geo?.lookup(key);
+      entry = this.answers.get(prefix, host, answer);
+      if (entry === undefined) {
+        entry = encodeAddress(prefix, host, answer, this.options.geo);
+        this.answers.set(prefix, host, answer, entry);
+      }
       this.addresses.set(key, entry);
     }
     return entry;
@@ -479,6 +469,74 @@ export class FlowTranscoder {
     this.out.copy(bigger, 0, 0, this.pos);
     this.out = bigger;
   }
+}
+
+/** What an address's entry is made of; `undefined` where NetBox or GeoIP has nothing. */
+type Prefix = PrefixFacts | undefined;
+type HostAnswer = Host | undefined;
+type Geo = GeoAnswer | undefined;
+
+/**
+ * AddressEntries by the identity of their prefix, host and GeoIP answer (GeoIp
+ * returns one answer object per pair of MaxMind records). Holds up to `capacity`
+ * entries, then starts again empty.
+ */
+class AnswerMemo {
+  private readonly byPrefix = new Map<Prefix, Map<HostAnswer, Map<Geo, AddressEntry>>>();
+  private size = 0;
+
+  public constructor(private readonly capacity: number) {}
+
+  public get(prefix: Prefix, host: HostAnswer, geo: Geo): AddressEntry | undefined {
+    return this.byPrefix.get(prefix)?.get(host)?.get(geo);
+  }
+
+  public set(prefix: Prefix, host: HostAnswer, geo: Geo, entry: AddressEntry): void {
+    if (this.size >= this.capacity) this.clear();
+    let byHost = this.byPrefix.get(prefix);
+    if (byHost === undefined) this.byPrefix.set(prefix, (byHost = new Map()));
+    let byGeo = byHost.get(host);
+    if (byGeo === undefined) byHost.set(host, (byGeo = new Map()));
+    byGeo.set(geo, entry);
+    this.size++;
+  }
+
+  public clear(): void {
+    this.byPrefix.clear();
+    this.size = 0;
+  }
+}
+
+function encodeAddress(prefix: Prefix, host: HostAnswer, answer: Geo, geo: GeoLookup | undefined): AddressEntry {
+  let misses = (prefix === undefined ? MISS_PREFIX : 0) | (host === undefined ? MISS_HOST : 0);
+  if (geo?.hasCity && !answer!.cityFound) misses |= MISS_CITY;
+  if (geo?.hasAsn && !answer!.asnFound) misses |= MISS_ASN;
+  const out = new SegmentBuilder();
+  const site = prefix?.site ?? '';
+  const srcSiteEnd = out.string(50, site).length;
+  const dstSiteEnd = out.string(51, site).length;
+  const asSourceEnd = encodeGeo(out, 52, answer);
+  const asDestinationEnd = encodeGeo(out, 56, answer);
+  const netboxSourceEnd = encodeNetbox(out, 60, prefix, host);
+  encodeNetbox(out, 70, prefix, host);
+  return {
+    bytes: out.build(), srcSiteEnd, dstSiteEnd, asSourceEnd, asDestinationEnd, netboxSourceEnd,
+    hasAs: (answer?.asn ?? 0) !== 0,
+    misses,
+  };
+}
+
+/** x_as, x_as_name, x_country, x_city from `first` on; returns where they end. */
+function encodeGeo(out: SegmentBuilder, first: number, answer: Geo): number {
+  return out.uint(first, answer?.asn ?? 0).string(first + 1, answer?.asName ?? '')
+    .string(first + 2, answer?.country ?? '').string(first + 3, answer?.city ?? '').length;
+}
+
+/** x_device..x_vlan from `first` on; returns where they end. */
+function encodeNetbox(out: SegmentBuilder, first: number, prefix: Prefix, host: HostAnswer): number {
+  return out.string(first, host?.device ?? '').string(first + 1, host?.role ?? '').string(first + 2, host?.tenant ?? '')
+    .string(first + 3, host?.site ?? '').string(first + 4, host?.interface ?? '')
+    .string(first + 5, prefix?.tenant ?? '').string(first + 6, prefix?.role ?? '').uint(first + 7, prefix?.vlan ?? 0).length;
 }
 
 /** False for an absent or zero varint (proto3 leaves zeros out). */

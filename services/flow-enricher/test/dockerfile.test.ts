@@ -60,4 +60,23 @@ describe('the flow-enricher Dockerfile', () => {
     expect(compile.indexOf('npx tsc -p services/netbox-client/tsconfig.json')).toBeGreaterThan(-1);
     expect(compile.indexOf('npx tsc -p services/netbox-client/tsconfig.json')).toBeLessThan(compile.indexOf('cd services/flow-enricher'));
   });
+
+  it('installs the target platform\'s prebuilt native binaries, and the lockfile has them for amd64 and arm64', () => {
+    const runtimeDeps = stages.find((st) => st[0].includes(' AS runtime-deps'))!;
+    expect(runtimeDeps).toContain('ARG TARGETARCH');
+    const install = runtimeDeps.find((l) => l.includes('npm ci'))!;
+    expect(install).toMatch(/amd64\) cpu=x64 ;; arm64\) cpu=arm64 ;;/);
+    expect(install).toContain('--os=linux --cpu=$cpu');
+    const lock = JSON.parse(readFileSync(join(SERVICE_DIR, '../../package-lock.json'), 'utf8')) as { packages: Record<string, { optionalDependencies?: Record<string, string> }> };
+    const pkg = JSON.parse(readFileSync(join(SERVICE_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const native = Object.keys(pkg.dependencies).filter((d) => Object.keys(lock.packages[`node_modules/${d}`]?.optionalDependencies ?? {}).some((o) => o.endsWith('-linux-x64-gnu')));
+    expect(native.sort()).toEqual(['@node-rs/crc32', 'lz4-napi']);
+    for (const dep of native) {
+      const platforms = Object.keys(lock.packages[`node_modules/${dep}`].optionalDependencies!);
+      for (const arch of ['x64', 'arm64']) {
+        const binary = platforms.find((o) => o.endsWith(`-linux-${arch}-gnu`))!;
+        expect(lock.packages[`node_modules/${binary}`]).toBeDefined();
+      }
+    }
+  });
 });

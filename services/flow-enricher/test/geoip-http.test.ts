@@ -28,6 +28,24 @@ describe('GeoIP (MaxMind test databases)', () => {
     }
   });
 
+  it('gives addresses in the same City and ASN networks one answer object, which the transcoder keys its encoded answers by', async () => {
+    const geo = await GeoIp.open(GEOIP_FILES);
+    try {
+      // 89.160.20.128/25 in the City test database and 89.160.20.128/17 in the ASN one: both addresses share both records.
+      const first = geo.lookup(key('89.160.20.128'));
+      expect(geo.lookup(key('89.160.20.200'))).toBe(first);
+      expect(first).toMatchObject({ city: 'Linköping', asn: 29518 });
+      // Another City record: another answer.
+      const london = geo.lookup(key('81.2.69.142'));
+      expect(london).not.toBe(first);
+      expect(london.city).toBe('London');
+      // No record in either database: one shared empty answer.
+      expect(geo.lookup(key('10.0.0.1'))).toBe(geo.lookup(key('192.168.1.1')));
+    } finally {
+      geo.close();
+    }
+  });
+
   it('refuses a missing file or a database of the wrong kind, naming it', async () => {
     await expect(GeoIp.open({ cityDb: '/nonexistent/GeoLite2-City.mmdb' })).rejects.toThrow(/^GeoIP City database \/nonexistent\/GeoLite2-City.mmdb: ENOENT/);
     await expect(GeoIp.open({ cityDb: GEOIP_FILES.asnDb })).rejects.toThrow(`GeoIP City database ${GEOIP_FILES.asnDb} is a GeoLite2-ASN database; expected a City database (GeoIP2-City or GeoLite2-City)`);

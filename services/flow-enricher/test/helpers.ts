@@ -2,10 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Consumer, Kafka as KafkaClient, Producer } from 'kafkajs';
 import protobuf from 'protobufjs';
 import { KafkaBroker } from '../../../test/peers/harness/kafka.js';
 import { freePort, httpOk, PeerProcess, sleep, waitFor } from '../../../test/peers/harness/process.js';
+// The enricher's kafkajs: reading what the enricher writes needs its LZ4 codec.
+import { Kafka, logLevel } from '../src/kafkajs.js';
 
 /**
  * This package's own folder for peer logs and the ledger. The repository's jest
@@ -78,7 +80,7 @@ export function ipBytes(text: string): Uint8Array {
   return Uint8Array.from(groups.flatMap((g) => [g >> 8, g & 0xff]));
 }
 
-export function kafkaFor(broker: KafkaBroker, clientId = 'enricher-test'): Kafka {
+export function kafkaFor(broker: KafkaBroker, clientId = 'enricher-test'): KafkaClient {
   return new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
 }
 

@@ -1,4 +1,5 @@
-import { ConfigResourceTypes, Partitioners, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, type Producer } from 'kafkajs';
+import { Partitioners } from '../src/kafkajs.js';
 import { loadConfig } from '../src/config.js';
 import { startEnricher, type Enricher } from '../src/enricher.js';
 import { Logger } from '../src/log.js';

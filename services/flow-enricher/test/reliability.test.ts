@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { Partitioners } from '../src/kafkajs.js';
 import { KafkaBroker } from '../../../test/peers/harness/kafka.js';
 import { runDir, sleep, waitFor, type PeerProcess } from '../../../test/peers/harness/process.js';
 import { EDGE_STO1, GEOIP_FILES, netboxFixture } from './fixture.js';

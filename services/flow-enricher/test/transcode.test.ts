@@ -208,6 +208,25 @@ describe('FlowTranscoder', () => {
     expect(lookups).toBe(6);
   });
 
+  it('writes the same flows when every address misses the cache: answers made of the same prefix, host and GeoIP record are shared, others not', () => {
+    const flows = ['89.160.20.128', '89.160.20.129', '89.160.20.200', '81.2.69.142', '10.1.0.1', '10.1.0.2', '2001:db8::1'].flatMap((a, i, all) => [
+      rawFlow({ ...FULL, src_addr: ipBytes(a), dst_addr: ipBytes(all[(i + 1) % all.length]) }),
+      rawFlow({ ...FULL, src_addr: ipBytes(all[(i + 2) % all.length]), dst_addr: ipBytes(a) }),
+    ]);
+    const cached = transcoder().transcode(flows);
+    const everyMiss = new FlowTranscoder({ flowsPerMessage: 1000, geo, addressCacheSize: 1 });
+    everyMiss.setInventory(inventory());
+    expect(Buffer.concat(everyMiss.transcode(flows)).equals(Buffer.concat(cached))).toBe(true);
+    const [first] = cached.flatMap((m) => decodeEnriched(m));
+    expect(first).toMatchObject({
+      src_addr: '::ffff:89.160.20.128', src_site: 'sto1', src_city: 'Linköping', src_as: 29518, src_as_name: 'Bredband2 AB',
+      dst_addr: '::ffff:89.160.20.129', dst_site: 'sto1', dst_city: 'Linköping', dst_as: 29518, dst_as_name: 'Bredband2 AB',
+    });
+    const counters = everyMiss.takeCounters();
+    expect(counters.flowsOut).toBe(flows.length);
+    expect(counters.addressCacheMisses).toBeGreaterThan(flows.length);
+  });
+
   it('refuses a non-positive FLOWS_PER_MESSAGE', () => {
     expect(() => new FlowTranscoder({ flowsPerMessage: 0 })).toThrow('flowsPerMessage 0 is not a positive integer');
   });

@@ -15,6 +15,9 @@ export interface GeoAnswer {
   readonly asnFound: boolean;
 }
 
+/** Answers GeoIp keeps (each is a few strings): twice the readers' record caches. */
+const ANSWERS_MAX = 20_000;
+
 /** Address lookups, by address key (ip.ts). */
 export interface GeoLookup {
   readonly hasCity: boolean;
@@ -49,6 +52,9 @@ export class GeoIp implements GeoLookup {
 
   private city?: Reader<CityResponse>;
   private asn?: Reader<AsnResponse>;
+  /** Answers by City record, then ASN record (null: no record). */
+  private readonly answers = new Map<CityResponse | null, Map<AsnResponse | null, GeoAnswer>>();
+  private answerCount = 0;
 
   private constructor(private readonly files: GeoIpFiles, private readonly onReload: () => void) {}
 
@@ -65,18 +71,37 @@ export class GeoIp implements GeoLookup {
     return { city: this.city?.metadata.buildEpoch, asn: this.asn?.metadata.buildEpoch };
   }
 
+  /**
+   * The answer for an address: the same object for every address whose City and
+   * ASN records are the same (the readers hand out one object per cached record),
+   * so what callers derive from an answer can be kept by its identity.
+   */
   public lookup(key: number | string): GeoAnswer {
     const text = formatKey(key);
     const c = this.city?.get(text) ?? null;
     const a = this.asn?.get(text) ?? null;
-    return {
-      country: c?.country?.iso_code ?? '',
-      city: c?.city?.names?.en ?? '',
-      asn: a?.autonomous_system_number ?? 0,
-      asName: a?.autonomous_system_organization ?? '',
-      cityFound: c !== null,
-      asnFound: a !== null,
-    };
+    let byAsn = this.answers.get(c);
+    let answer = byAsn?.get(a);
+    if (answer === undefined) {
+      answer = {
+        country: c?.country?.iso_code ?? '',
+        city: c?.city?.names?.en ?? '',
+        asn: a?.autonomous_system_number ?? 0,
+        asName: a?.autonomous_system_organization ?? '',
+        cityFound: c !== null,
+        asnFound: a !== null,
+      };
+      if (this.answerCount >= ANSWERS_MAX) this.forgetAnswers();
+      if (byAsn === undefined) this.answers.set(c, (byAsn = new Map()));
+      byAsn.set(a, answer);
+      this.answerCount++;
+    }
+    return answer;
+  }
+
+  private forgetAnswers(): void {
+    this.answers.clear();
+    this.answerCount = 0;
   }
 
   /** Stops watching the files. */
@@ -85,6 +110,7 @@ export class GeoIp implements GeoLookup {
   }
 
   private reloaded(): void {
+    this.forgetAnswers();
     this.onReload();
   }
 }
