@@ -39,6 +39,16 @@ export function listenerQueueSize(memoryLimitMiB: number): number {
   return Math.floor((memoryLimitMiB * 2 ** 20 * QUEUE_MEMORY_SHARE) / 2 / QUEUED_DATAGRAM_BYTES);
 }
 
+/**
+ * UDP sockets per listener (`count`; SO_REUSEPORT spreads datagrams over them): one per
+ * requested core, so the kernel's receive buffers are drained by as many readers as the
+ * pod has cores (one socket dropped datagrams on a busy node: bench:flow-pipeline), and
+ * goflow2's decode workers (two per socket) can use every core the capacity model counts.
+ */
+export function listenerSockets(cpuRequestMilli: number): number {
+  return Math.max(1, Math.ceil(cpuRequestMilli / 1000));
+}
+
 export interface Goflow2Props {
   readonly platform: PlatformBase;
   readonly kafka: KafkaCluster;
@@ -98,7 +108,7 @@ export class Goflow2 extends Construct {
       data: { 'mapping.yaml': stringify({ formatter: { key: ['sampler_address'] } }) },
     });
 
-    const queue = `queue_size=${listenerQueueSize(props.resources.memoryLimitMiB)}`;
+    const queue = `count=${listenerSockets(props.resources.cpuRequestMilli)}&queue_size=${listenerQueueSize(props.resources.memoryLimitMiB)}`;
     const container = secureContainer({
       name: 'goflow2',
       image: platform.image('goflow2'),

@@ -107,10 +107,12 @@ describe.each(TIER_NAMES)('the flow pipeline at tier %s', (tier) => {
     ]);
   });
 
-  it('holds flows for a Kafka outage in listener queues that fit in half of goflow2\'s memory limit', () => {
+  it('reads each listener with one socket per requested core, and holds flows for a Kafka outage in queues that fit in half of goflow2\'s memory limit', () => {
     const args: string[] = one(objs, 'Deployment', 'goflow2').spec.template.spec.containers[0].args;
     const queue = { small: 3728, medium: 7456, large: 14913, xl: 14913 }[tier];
-    expect(args[0]).toBe(`-listen=netflow://:2055?queue_size=${queue},sflow://:6343?queue_size=${queue}`);
+    const sockets = Math.ceil(sizing.goflow2.resources.cpuRequestMilli / 1000);
+    expect(sockets).toBe({ small: 1, medium: 1, large: 1, xl: 2 }[tier]);
+    expect(args[0]).toBe(`-listen=netflow://:2055?count=${sockets}&queue_size=${queue},sflow://:6343?count=${sockets}&queue_size=${queue}`);
     // Both queues full, at 9000-byte buffers the collector lets double, stay within half the limit.
     expect(2 * queue * 2 * 9000).toBeLessThanOrEqual(sizing.goflow2.resources.memoryLimitMiB * 2 ** 20 / 2);
     expect(2 * (queue + 1) * 2 * 9000).toBeGreaterThan(sizing.goflow2.resources.memoryLimitMiB * 2 ** 20 / 2);
