@@ -71,16 +71,16 @@ describe('the flow capacity of every tier, from the recorded benchmark figures',
   });
 
   it('fails a tier at exactly the stage whose figure drops just below what the tier needs, and passes it at the edge', () => {
-    for (const tier of TIER_NAMES) {
-      const stages = tierCapacity(tier, TIERS[tier], recorded).stages;
+    for (const name of TIER_NAMES) {
+      const stages = tierCapacity(name, TIERS[name], recorded).stages;
       for (const { stage, providedFlowsPerSecond, requiredFlowsPerSecond } of stages) {
         // The figure at which this stage provides exactly what the tier requires.
         const edge = recorded[stage]!.flowsPerSecond * requiredFlowsPerSecond / providedFlowsPerSecond;
         const at = (flowsPerSecond: number) => ({ ...recorded, [stage]: { ...recorded[stage]!, flowsPerSecond } }) as MeasuredRates;
-        const below = capacityProblems(TIERS, at(Math.floor(edge * 0.99))).filter((p) => p.startsWith(`tiers.${tier} `));
-        expect({ tier, stage, below }).toEqual({ tier, stage, below: [expect.stringContaining(`${STAGE_NAMES[stage]} carries`)] });
-        const atEdge = capacityProblems(TIERS, at(Math.ceil(edge))).filter((p) => p.startsWith(`tiers.${tier} `));
-        expect({ tier, stage, atEdge }).toEqual({ tier, stage, atEdge: [] });
+        const below = capacityProblems(TIERS, at(Math.floor(edge * 0.99))).filter((p) => p.startsWith(`tiers.${name} `));
+        expect({ name, stage, below }).toEqual({ name, stage, below: [expect.stringContaining(`${STAGE_NAMES[stage]} carries`)] });
+        const atEdge = capacityProblems(TIERS, at(Math.ceil(edge))).filter((p) => p.startsWith(`tiers.${name} `));
+        expect({ name, stage, atEdge }).toEqual({ name, stage, atEdge: [] });
       }
     }
   });
