@@ -190,7 +190,7 @@ export async function targetsFromNetBox(
     });
     // leaf1 is reached over gNMI only: its reachability is gnmic's alone. It subscribes the minimal profile:
     // gnmi_target refuses a subscription when one of its paths is missing, and its models lack
-    // /system/memory/state/used and every power-supply leaf (see NO_DATA_HERE).
+    // /system/memory/state/used and every power-supply leaf. border1, the stand-in, serves every path of the routing profile.
     device(devices.leaf1, { helios_snmp: false, gnmi_port: gnmiPorts.leaf1, telemetry_profile: 'minimal', blackbox_probes: [] });
     device(devices.border1, { helios_snmp: false, gnmi_port: gnmiPorts.border1, telemetry_profile: 'routing', blackbox_probes: [] });
     device(devices.spine1, { helios_gnmi: false, snmp_module: ['arista_eos'], snmp_auth: 'helios_v2c', blackbox_probes: ['icmp', 'tcp_connect', 'http_2xx'] });
