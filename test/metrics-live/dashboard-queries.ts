@@ -32,25 +32,3 @@ export function liveDashboardQueries(devices: readonly LiveDevice[], gnmiInterfa
   const { network, flows } = allDashboards();
   return [...network, ...flows].flatMap((d) => promqlQueries(d, { ...selection, ...single[d.uid] }, intervals));
 }
-
-const NO_BGP = 'no device here can serve BGP: gnmi_target (gnxi d82d9936) compiles only the openconfig-interfaces, -openflow,'
-  + ' -platform and -system models, not openconfig-network-instance, and the dashboards read BGP from gNMI only';
-
-/**
- * The queries that cannot have data on this machine, and why. The test also fails if
- * one of them returns data: then it belongs back in the checked list.
- */
-export const NO_DATA_HERE: Readonly<Record<string, string>> = {
-  'helios-network-overview BGP sessions A': NO_BGP,
-  'helios-network-overview BGP sessions B': NO_BGP,
-  'helios-bgp-status Sessions A': NO_BGP,
-  'helios-bgp-status Sessions B': NO_BGP,
-  'helios-bgp-status Session state A': NO_BGP,
-  'helios-bgp-status Established for A': NO_BGP,
-  'helios-bgp-status State changes A': NO_BGP,
-  'helios-bgp-status Prefixes A': NO_BGP,
-  'helios-bgp-status Prefixes B': NO_BGP,
-  'helios-device-health Power supply output A': 'gNMI only, and gnmi_target\'s openconfig-platform (gnxi d82d9936) has no'
-    + ' power-supply leaves; as it refuses a subscription with a missing path, leaf1 subscribes interfaces only'
-    + ' (CPU, memory and temperature panels get their data from the SNMP device)',
-};

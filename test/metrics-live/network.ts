@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
@@ -9,13 +10,14 @@ import { TARGET_SETS, TARGET_SHARDS_MAX, targetConfigMapName, targetFileName, ta
 import { memoryLogger, tokenFile } from '../../services/target-generator/test/helpers.js';
 import { NetBoxFake } from '../../services/target-generator/test/netbox-fake.js';
 import { hashmod } from '../metrics/collection-support.js';
+import { GnmiDeviceStandIn, type DeviceState } from '../peers/harness/gnmi-device-stand-in.js';
 import { type KubeApiServer } from '../peers/harness/kube.js';
 import { writeScratch } from '../peers/harness/network-peers.js';
 import { peerBin, peerData } from '../peers/harness/paths.js';
 import { PeerProcess, tcpOpen } from '../peers/harness/process.js';
 
 /**
- * The live stack's network: two devices on loopback addresses, described in the
+ * The live stack's network: three devices on loopback addresses, described in the
  * NetBox fake as an operator would (taxonomy, primary IP, the Helios custom
  * fields), and turned into the collectors' targets by the real Target Generator.
  *
@@ -25,6 +27,10 @@ import { PeerProcess, tcpOpen } from '../peers/harness/process.js';
  *   group, IF-MIB and HOST-RESOURCES of this machine plus, as a switch would, its
  *   CPU load and two ENTITY-SENSOR-MIB sensors; probed by ping, an SSH port that
  *   accepts connections and a web interface that answers 503.
+ * - border1 (ams1): a gNMI device with the `routing` profile (interfaces, CPU and
+ *   memory, platform, BGP), served by GnmiDeviceStandIn: no real device here has
+ *   BGP or power supplies (gnmi_target lacks those models), so a gNMI server of the
+ *   harness answers the subscriptions with the OpenConfig leaves of BORDER1_STATE.
  */
 export interface LiveDevice {
   readonly name: string;
@@ -50,18 +56,31 @@ function addressInShard0(shards: number, prefix: string): string {
   throw new Error(`no address in ${prefix}0/24 hashes into shard 0`);
 }
 
-export function liveDevices(shards: number): { leaf1: LiveDevice; spine1: LiveDevice } {
+export interface LiveDevices {
+  readonly leaf1: LiveDevice;
+  readonly spine1: LiveDevice;
+  readonly border1: LiveDevice;
+}
+
+export function liveDevices(shards: number): LiveDevices {
   return {
     leaf1: { name: 'leaf1', address: '127.13.0.2', taxonomy: { device: 'leaf1', site: 'ams1', region: 'eu', vendor: 'arista', platform: 'eos', role: 'leaf', tier: 'gold' } },
     spine1: { name: 'spine1', address: addressInShard0(shards, '127.13.1.'), taxonomy: { device: 'spine1', site: 'fra1', region: 'eu', vendor: 'arista', platform: 'eos', role: 'spine', tier: 'silver' } },
+    border1: { name: 'border1', address: '127.13.0.3', taxonomy: { device: 'border1', site: 'ams1', region: 'eu', vendor: 'arista', platform: 'eos', role: 'border', tier: 'gold' } },
   };
 }
 
-/** A gnmi_target with TLS on `address`:`port` (a self-signed certificate; gnmic skips verification as synthesized). */
-export async function startGnmiDevice(dir: string, address: string, port: number): Promise<{ address: string; stop(): Promise<void> }> {
-  const [key, cert] = [join(dir, 'gnmi-key.pem'), join(dir, 'gnmi-cert.pem')];
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=leaf1', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+/** A self-signed certificate for a device's gNMI server (gnmic skips verification, as synthesized): key and cert files. */
+function selfSignedCertificate(dir: string, device: string): { key: string; cert: string } {
+  const [key, cert] = [join(dir, `${device}-gnmi-key.pem`), join(dir, `${device}-gnmi-cert.pem`)];
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${device}`, '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  return { key, cert };
+}
+
+/** A gnmi_target with TLS on `address`:`port`. */
+export async function startGnmiDevice(dir: string, address: string, port: number): Promise<{ address: string; stop(): Promise<void> }> {
+  const { key, cert } = selfSignedCertificate(dir, 'leaf1');
   const process = await PeerProcess.start({
     name: 'gnmi_target-leaf1',
     command: peerBin('gnmi_target'),
@@ -70,6 +89,43 @@ export async function startGnmiDevice(dir: string, address: string, port: number
     ready: () => tcpOpen(port, address),
   });
   return { address: `${address}:${port}`, stop: () => process.stop() };
+}
+
+const BORDER1_COUNTERS = {
+  'in-octets': 1_000_000, 'out-octets': 2_000_000, 'in-pkts': 1000, 'out-pkts': 2000, 'in-errors': 0, 'out-errors': 0, 'in-discards': 0, 'out-discards': 0,
+};
+const BGP = '/network-instances/network-instance[name=default]/protocols/protocol[identifier=BGP][name=BGP]/bgp/neighbors';
+/**
+ * border1's state as an OpenConfig device reports it in JSON_IETF (64-bit counters and
+ * decimals as strings): two interfaces, a CPU, memory, a temperature sensor, a power
+ * supply, and two BGP neighbors, one established and one stuck in ACTIVE.
+ */
+export const BORDER1_STATE: DeviceState = {
+  ...Object.fromEntries(['Ethernet1', 'Ethernet2'].flatMap((name, i) => [
+    ...Object.entries(BORDER1_COUNTERS).map(([counter, n]) => [`/interfaces/interface[name=${name}]/state/counters/${counter}`, String(n * (i + 1))]),
+    [`/interfaces/interface[name=${name}]/state/oper-status`, 'UP'],
+    [`/interfaces/interface[name=${name}]/state/admin-status`, 'UP'],
+  ])),
+  '/system/cpus/cpu[index=0]/state/total/instant': 23,
+  '/system/memory/state/physical': '8589934592',
+  '/system/memory/state/used': '3221225472',
+  '/components/component[name=CPU0]/state/temperature/instant': '51.5',
+  '/components/component[name=PowerSupply1]/power-supply/state/enabled': true,
+  '/components/component[name=PowerSupply1]/power-supply/state/capacity': '750.00',
+  '/components/component[name=PowerSupply1]/power-supply/state/output-power': '182.40',
+  ...Object.fromEntries([['10.0.0.1', 'ESTABLISHED', 1200, 15], ['10.0.0.5', 'ACTIVE', 0, 0]].flatMap(([neighbor, state, received, sent]) => [
+    [`${BGP}/neighbor[neighbor-address=${neighbor}]/state/session-state`, state],
+    ...Object.entries({ received, sent, installed: received })
+      .map(([leaf, n]) => [`${BGP}/neighbor[neighbor-address=${neighbor}]/afi-safis/afi-safi[afi-safi-name=IPV4_UNICAST]/state/prefixes/${leaf}`, n]),
+  ])),
+};
+
+/** border1: the gNMI device stand-in with TLS on `address`:`port`, serving BORDER1_STATE. */
+export async function startGnmiStandIn(dir: string, address: string, port: number): Promise<GnmiDeviceStandIn> {
+  const { key, cert } = selfSignedCertificate(dir, 'border1');
+  return GnmiDeviceStandIn.start({
+    address: `${address}:${port}`, key: readFileSync(key), cert: readFileSync(cert), ...GNMI_CREDENTIALS, state: BORDER1_STATE,
+  });
 }
 
 /** ENTITY-SENSOR-MIB sensors: entPhysicalIndex, name, type (8 celsius, 6 watts), precision, value, oper status. */
@@ -118,11 +174,11 @@ export async function startDeviceServices(address: string): Promise<{ stop(): Pr
  * file of every target ConfigMap, as the kubelet projects them into the pods.
  */
 export async function targetsFromNetBox(
-  kube: KubeApiServer, devices: { leaf1: LiveDevice; spine1: LiveDevice }, gnmiPort: number,
+  kube: KubeApiServer, devices: LiveDevices, gnmiPorts: { leaf1: number; border1: number },
 ): Promise<Record<string, string>> {
   const fake = await NetBoxFake.start();
   try {
-    for (const d of [devices.leaf1, devices.spine1]) fake.addSite(d.taxonomy.site, d.taxonomy.region);
+    for (const { taxonomy } of Object.values(devices)) fake.addSite(taxonomy.site, taxonomy.region);
     const device = (d: LiveDevice, customFields: Record<string, unknown>) => fake.addDevice({
       name: d.name,
       site: d.taxonomy.site,
@@ -134,8 +190,9 @@ export async function targetsFromNetBox(
     });
     // leaf1 is reached over gNMI only: its reachability is gnmic's alone. It subscribes the minimal profile:
     // gnmi_target refuses a subscription when one of its paths is missing, and its models lack
-    // /system/memory/state/used and every power-supply leaf (see NO_DATA_HERE).
-    device(devices.leaf1, { helios_snmp: false, gnmi_port: gnmiPort, telemetry_profile: 'minimal', blackbox_probes: [] });
+    // /system/memory/state/used and every power-supply leaf. border1, the stand-in, serves every path of the routing profile.
+    device(devices.leaf1, { helios_snmp: false, gnmi_port: gnmiPorts.leaf1, telemetry_profile: 'minimal', blackbox_probes: [] });
+    device(devices.border1, { helios_snmp: false, gnmi_port: gnmiPorts.border1, telemetry_profile: 'routing', blackbox_probes: [] });
     device(devices.spine1, { helios_gnmi: false, snmp_module: ['arista_eos'], snmp_auth: 'helios_v2c', blackbox_probes: ['icmp', 'tcp_connect', 'http_2xx'] });
     const log = memoryLogger();
     const code = await runSync({ NETBOX_URL: fake.url, NETBOX_TOKEN_FILE: tokenFile(fake) }, false, log, kube.kubeConfig());

@@ -4,9 +4,10 @@ import protobuf from 'protobufjs';
  * The part of gnmi.proto (openconfig/gnmi, gNMI 0.7/0.8) this client sends and reads:
  * Get, Set, and the messages they carry. Field numbers are the specification's;
  * fields this client never uses (aliases, extensions, the deprecated Value/Error and
- * path `element`) are left out, and the decoder skips them.
+ * path `element`) are left out, and the decoder skips them. Exported for the tests' gNMI
+ * device stand-in, which adds the Subscribe messages to it.
  */
-const DESCRIPTOR = {
+export const DESCRIPTOR = {
   nested: {
     gnmi: {
       nested: {
