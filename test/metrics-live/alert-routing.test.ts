@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { alertmanagerConfigForTest, argsForTest, prometheusConfigForTest } from './rewrites.js';
+import { alertmanagerArgsForTest, alertmanagerConfigForTest, argsForTest, prometheusConfigForTest } from './rewrites.js';
 import { OBJECTS, OperatorWorld, VAULT, type OperatorOutput } from './world.js';
 import { Severity } from '../../constructs/metrics/rules.js';
 import { fleetCa } from '../federation/fleet-ca.js';
@@ -81,15 +81,7 @@ describe('alert routing live: synthesized rules → Prometheus (operator config)
 
     const amPort = await freePort();
     amConfig = alertmanagerConfigForTest(out.alertmanagerText, { url: (path) => sink.url(path), smarthost: smtp.address });
-    const amArgs = argsForTest(out.statefulSets['helios-visualization/alertmanager-helios'].spec.template.spec.containers.find((c: any) => c.name === 'alertmanager').args, {
-      '--config.file': writeScratch(dir, 'alertmanager.yaml', stringify(amConfig)),
-      '--storage.path': join(dir, 'alertmanager'),
-      '--web.listen-address': `127.0.0.1:${amPort}`,
-      '--cluster.listen-address': '',
-      '--cluster.peer': undefined,
-      '--cluster.advertise-address': undefined,
-      '--web.config.file': writeScratch(dir, 'alertmanager-web-config.yaml', out.alertmanagerWebConfigText),
-    }, 'alertmanager-helios-0');
+    const amArgs = alertmanagerArgsForTest(out, writeScratch(dir, 'alertmanager.yaml', stringify(amConfig)), dir, amPort);
     const amUrl = `http://127.0.0.1:${amPort}`;
     const amProcess = await PeerProcess.start({
       name: 'alertmanager', command: peerBin('alertmanager'), args: amArgs, env: { SSL_CERT_FILE: join(tls, 'ca.crt') }, ready: () => httpOk(`${amUrl}/-/ready`),

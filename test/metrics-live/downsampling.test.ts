@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { argsForTest, compactorOnePass, TEST_STORE_SYNC } from './rewrites.js';
+import { argsForTest, compactorOnePass, TEST_STORE_SYNC, thanosArgsForTest } from './rewrites.js';
 import { esoSecrets, OBJECTS, OperatorWorld } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { find } from '../metrics/support.js';
@@ -139,8 +139,7 @@ describe('downsampling and retention live: promtool history → bucket → Compa
     marked = new Set((await s3Keys(s3.url, bucket)).filter((k) => k.endsWith('/deletion-mark.json')).map((k) => k.split('/')[0]));
 
     // Store Gateway and Query with the synthesized args (addresses, folders and the bucket the test's).
-    const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) =>
-      argsForTest(find(OBJECTS, kind, name, 'helios-storage').spec.template.spec.containers[0].args, changes, `${name}-0`);
+    const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => thanosArgsForTest(OBJECTS, name, kind, changes);
     const [storeGrpc, storeHttp, queryGrpc, queryHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
     peers.unshift(await startHttpPeer('thanos-store', 'thanos', thanosArgs('thanos-store', 'StatefulSet', {
       '--http-address': `127.0.0.1:${storeHttp}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { liveDashboardQueries } from './dashboard-queries.js';
 import { GNMI_CREDENTIALS, liveDevices, startDeviceServices, startGnmiDevice, startGnmiStandIn, startSnmpDevice, targetsFromNetBox } from './network.js';
-import { argsForTest, compactorOnePass, mergeScriptForTest, mountedArgsForTest, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC } from './rewrites.js';
+import { alertmanagerArgsForTest, alertmanagerConfigForTest, argsForTest, compactorOnePass, mergeScriptForTest, mountedArgsForTest, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC, thanosArgsForTest } from './rewrites.js';
 import { CLUSTER, esoSecrets, OBJECTS, OperatorWorld, VAULT, type OperatorOutput } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
@@ -203,21 +203,8 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
 
     // Alertmanager with the operator-generated configuration.
     const amPort = await freePort();
-    const am = parse(out.alertmanagerText);
-    for (const r of am.receivers) for (const pd of r.pagerduty_configs ?? []) pd.url = sink.url('/pagerduty');
-    am.global.slack_api_url = sink.url('/slack');
-    for (const r of am.receivers) for (const w of r.webhook_configs ?? []) w.url = sink.url('/deadmansswitch');
-    const amFile = writeScratch(dir, 'alertmanager.yaml', stringify(am));
-    const amSet = out.statefulSets['helios-visualization/alertmanager-helios'];
-    const amArgs = argsForTest(amSet.spec.template.spec.containers.find((c: any) => c.name === 'alertmanager').args, {
-      '--config.file': amFile,
-      '--storage.path': join(dir, 'alertmanager'),
-      '--web.listen-address': `127.0.0.1:${amPort}`,
-      '--cluster.listen-address': '',
-      '--cluster.peer': undefined,
-      '--cluster.advertise-address': undefined,
-      '--web.config.file': writeScratch(dir, 'alertmanager-web-config.yaml', out.alertmanagerWebConfigText),
-    }, 'alertmanager-helios-0');
+    const amConfig = alertmanagerConfigForTest(out.alertmanagerText, { url: (path) => sink.url(path) });
+    const amArgs = alertmanagerArgsForTest(out, writeScratch(dir, 'alertmanager.yaml', stringify(amConfig)), dir, amPort);
     await started(startHttpPeer('alertmanager', 'alertmanager', amArgs, amPort, '/-/ready'));
 
     // Two replicas of shard 0, each with its Thanos sidecar.
@@ -263,12 +250,7 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     }
 
     // Store Gateway, Query and Ruler with the synthesized args.
-    const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => {
-      const workload = find(OBJECTS, kind, name, 'helios-storage');
-      // Each workload runs one Thanos container (the Ruler's is named thanos-rule).
-      const [container] = workload.spec.template.spec.containers;
-      return argsForTest(container.args, changes, `${name}-0`);
-    };
+    const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => thanosArgsForTest(OBJECTS, name, kind, changes);
     const [storeGrpc, storeHttp] = [await freePort(), await freePort()];
     await started(startHttpPeer('thanos-store', 'thanos', thanosArgs('thanos-store', 'StatefulSet', {
       '--http-address': `127.0.0.1:${storeHttp}`,

@@ -1,7 +1,10 @@
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import type { OperatorOutput } from './world.js';
 import { GNMIC_MERGED_TARGETS } from '../../constructs/metrics/gnmic.js';
 import { TARGETS_MOUNT_PATH } from '../../constructs/platform/targets.js';
+import { find } from '../metrics/support.js';
+import { writeScratch } from '../peers/harness/network-peers.js';
 
 /**
  * Every change the live test makes to what Helios synthesized or the operator
@@ -135,8 +138,8 @@ export function gnmicConfigForTest(generated: any, podIp: string, targetsFile: s
 export interface ReceiverStandIns {
   /** A webhook stand-in's URL for a path: /pagerduty (Events API), /slack, and /<receiver name> for webhook receivers. */
   readonly url: (path: string) => string;
-  /** The SMTP stand-in's host:port, instead of the relay's. */
-  readonly smarthost: string;
+  /** The SMTP stand-in's host:port, instead of the relay's; without it the synthesized relay stays (unreachable here). */
+  readonly smarthost?: string;
 }
 
 /**
@@ -148,10 +151,38 @@ export interface ReceiverStandIns {
 export function alertmanagerConfigForTest(generatedText: string, standIns: ReceiverStandIns): any {
   const config = parse(generatedText);
   if (config.global.slack_api_url !== undefined) config.global.slack_api_url = standIns.url('/slack');
-  if (config.global.smtp_smarthost !== undefined) config.global.smtp_smarthost = standIns.smarthost;
+  if (config.global.smtp_smarthost !== undefined && standIns.smarthost) config.global.smtp_smarthost = standIns.smarthost;
   for (const receiver of config.receivers) {
     for (const pagerduty of receiver.pagerduty_configs ?? []) pagerduty.url = standIns.url('/pagerduty');
     for (const webhook of receiver.webhook_configs ?? []) webhook.url = standIns.url(`/${receiver.name}`);
   }
   return config;
+}
+
+/**
+ * The synthesized args of the Thanos workload `name` (a `kind` in helios-storage) as
+ * its pod 0 runs them here. Each Thanos workload runs one container (the Ruler's is
+ * named thanos-rule).
+ */
+export function thanosArgsForTest(objects: readonly any[], name: string, kind: string, changes: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const [container] = find(objects, kind, name, 'helios-storage').spec.template.spec.containers;
+  return argsForTest(container.args, changes, `${name}-0`);
+}
+
+/**
+ * The operator's Alertmanager args as one unclustered replica runs them here: the
+ * given configuration file, storage and web config in `dir`, listening on loopback.
+ */
+export function alertmanagerArgsForTest(out: OperatorOutput, configFile: string, dir: string, port: number): string[] {
+  const statefulSet = out.statefulSets['helios-visualization/alertmanager-helios'];
+  return argsForTest(statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'alertmanager').args, {
+    '--config.file': configFile,
+    '--storage.path': join(dir, 'alertmanager'),
+    '--web.listen-address': `127.0.0.1:${port}`,
+    '--cluster.listen-address': '',
+    '--cluster.peer': undefined,
+    '--cluster.advertise-address': undefined,
+    '--web.config.file': writeScratch(dir, 'alertmanager-web-config.yaml', out.alertmanagerWebConfigText),
+  }, 'alertmanager-helios-0');
 }
