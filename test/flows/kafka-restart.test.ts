@@ -29,8 +29,10 @@ describe('goflow2 through a Kafka broker restart', () => {
     // 1660 flows, 0.8 s of this stream, at a load average of 16 on 2 cores); the bound is
     // MEDIUM_STOP_LOSS_SECONDS of the stream.
     expect(r.lost).toBeLessThanOrEqual(MEDIUM_STOP_LOSS_SECONDS * 2000);
-    // A flow is lost only where sarama gave up on it, and goflow2 logs that.
-    expect(Object.keys(r.transportErrors).length > 0).toBe(r.lost > 0);
+    // Where sarama gave up on a message goflow2 logs it, and those flows are gone. The
+    // converse does not hold: with sarama's acks=1 the old leader may acknowledge writes
+    // its followers never copied, lost without an error (seen once in CI).
+    expect(r.lost).toBeGreaterThanOrEqual(Object.keys(r.transportErrors).length > 0 ? 1 : 0);
   }, 300_000);
 
   it('at the Small shape (one broker) queues what arrives while the broker is down, drops past the queue, and loses only what sarama was sending', async () => {
