@@ -31,7 +31,7 @@ describe('goflow2 through a Kafka broker restart', () => {
     expect(r.lost).toBeLessThanOrEqual(MEDIUM_STOP_LOSS_SECONDS * 2000);
     // Where sarama gave up on a message goflow2 logs it, and those flows are gone. The
     // converse does not hold: with sarama's acks=1 the old leader may acknowledge writes
-    // its followers never copied, lost without an error (seen once in CI).
+    // its followers never copied, lost without an error (seen once here).
     expect(r.lost).toBeGreaterThanOrEqual(Object.keys(r.transportErrors).length > 0 ? 1 : 0);
   }, 300_000);
 
