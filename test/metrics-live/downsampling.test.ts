@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { argsForTest, compactorOnePass, TEST_STORE_SYNC, thanosArgsForTest } from './rewrites.js';
+import { argsForTest, compactorOnePass, storeGatewayArgsForTest, thanosArgsForTest } from './rewrites.js';
 import { esoSecrets, OBJECTS, OperatorWorld } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { find } from '../metrics/support.js';
@@ -141,13 +141,7 @@ describe('downsampling and retention live: promtool history → bucket → Compa
     // Store Gateway and Query with the synthesized args (addresses, folders and the bucket the test's).
     const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => thanosArgsForTest(OBJECTS, name, kind, changes);
     const [storeGrpc, storeHttp, queryGrpc, queryHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    peers.unshift(await startHttpPeer('thanos-store', 'thanos', thanosArgs('thanos-store', 'StatefulSet', {
-      '--http-address': `127.0.0.1:${storeHttp}`,
-      '--grpc-address': `127.0.0.1:${storeGrpc}`,
-      '--data-dir': join(dir, 'store'),
-      '--objstore.config-file': objstoreFile,
-      '--sync-block-duration': TEST_STORE_SYNC,
-    }), storeHttp, '/-/ready'));
+    peers.unshift(await startHttpPeer('thanos-store', 'thanos', storeGatewayArgsForTest(OBJECTS, { http: storeHttp, grpc: storeGrpc }, join(dir, 'store'), objstoreFile), storeHttp, '/-/ready'));
     const queryKind = OBJECTS.some((o) => o.kind === 'Deployment' && o.metadata.name === 'thanos-query') ? 'Deployment' : 'StatefulSet';
     query = await startHttpPeer('thanos-query', 'thanos', thanosArgs('thanos-query', queryKind, {
       '--http-address': `127.0.0.1:${queryHttp}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { liveDashboardQueries } from './dashboard-queries.js';
 import { GNMI_CREDENTIALS, liveDevices, startDeviceServices, startGnmiDevice, startGnmiStandIn, startSnmpDevice, targetsFromNetBox } from './network.js';
-import { alertmanagerArgsForTest, alertmanagerConfigForTest, argsForTest, compactorOnePass, mergeScriptForTest, mountedArgsForTest, prometheusConfigForTest, TEST_BLOCK_DURATION, TEST_STORE_SYNC, thanosArgsForTest } from './rewrites.js';
+import { alertmanagerArgsForTest, alertmanagerConfigForTest, argsForTest, compactorOnePass, mergeScriptForTest, mountedArgsForTest, prometheusConfigForTest, storeGatewayArgsForTest, TEST_BLOCK_DURATION, thanosArgsForTest } from './rewrites.js';
 import { CLUSTER, esoSecrets, OBJECTS, OperatorWorld, VAULT, type OperatorOutput } from './world.js';
 import { GNMI_METRICS } from '../../constructs/metrics/gnmic.js';
 import { TAXONOMY_LABELS } from '../../constructs/platform/taxonomy.js';
@@ -252,13 +252,7 @@ describe('the live metrics path: device → gnmic → Prometheus (operator confi
     // Store Gateway, Query and Ruler with the synthesized args.
     const thanosArgs = (name: string, kind: string, changes: Record<string, string | undefined>) => thanosArgsForTest(OBJECTS, name, kind, changes);
     const [storeGrpc, storeHttp] = [await freePort(), await freePort()];
-    await started(startHttpPeer('thanos-store', 'thanos', thanosArgs('thanos-store', 'StatefulSet', {
-      '--http-address': `127.0.0.1:${storeHttp}`,
-      '--grpc-address': `127.0.0.1:${storeGrpc}`,
-      '--data-dir': join(dir, 'store'),
-      '--objstore.config-file': objstoreFile,
-      '--sync-block-duration': TEST_STORE_SYNC,
-    }), storeHttp, '/-/ready'));
+    await started(startHttpPeer('thanos-store', 'thanos', storeGatewayArgsForTest(OBJECTS, { http: storeHttp, grpc: storeGrpc }, join(dir, 'store'), objstoreFile), storeHttp, '/-/ready'));
     const [ruleGrpc, ruleHttp, queryGrpc] = [await freePort(), await freePort(), await freePort()];
     const [queryHttp, storeQueryGrpc, storeQueryHttp] = [await freePort(), await freePort(), await freePort()];
     // The synthesized endpoints file's shape; each DNS SRV name becomes the loopback addresses it would resolve to.

@@ -170,6 +170,19 @@ export function thanosArgsForTest(objects: readonly any[], name: string, kind: s
   return argsForTest(container.args, changes, `${name}-0`);
 }
 
+/** The Store Gateway's synthesized args on loopback ports, with its cache folder and the test's bucket. */
+export function storeGatewayArgsForTest(
+  objects: readonly any[], ports: { readonly http: number; readonly grpc: number }, dataDir: string, objstoreFile: string,
+): string[] {
+  return thanosArgsForTest(objects, 'thanos-store', 'StatefulSet', {
+    '--http-address': `127.0.0.1:${ports.http}`,
+    '--grpc-address': `127.0.0.1:${ports.grpc}`,
+    '--data-dir': dataDir,
+    '--objstore.config-file': objstoreFile,
+    '--sync-block-duration': TEST_STORE_SYNC,
+  });
+}
+
 /**
  * The operator's Alertmanager args as one unclustered replica runs them here: the
  * given configuration file, storage and web config in `dir`, listening on loopback.
