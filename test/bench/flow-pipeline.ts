@@ -24,8 +24,9 @@
  * FLOW_BENCH_FIRST_RATE (flows/s, default 5000) and FLOW_BENCH_WINDOW_S (default 30)
  * change the first rate and the window.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { loadAverage as load, processGroupCpuSeconds as groupCpuSeconds } from './process-cpu.js';
 import { FlowTopic } from '../../constructs/flows/kafka-cluster.js';
 import { CHAIN_GROUPS, sendChainFlows, startFlowChain, type ChainExport, type FlowChain } from '../flows/flow-chain.js';
 import { sleep } from '../peers/harness/process.js';
@@ -39,7 +40,6 @@ const BUDGET_S = 330;
 const MAX_DRAIN_S = 40;
 /** Bisection stops when the failed rate is within this factor of the held one. */
 const RESOLUTION = 1.15;
-const CLOCK_TICKS = 100;
 /** Flows a stage normally holds for this long: goflow2 flushes every 100 ms, the Kafka engine every 7.5 s. */
 const NORMAL_DELAY_S = { goflow2: 0.5, enricher: 1, clickhouse: 8 } as const;
 
@@ -48,24 +48,6 @@ for (const [name, value] of [['FLOW_BENCH_FIRST_RATE', FIRST_RATE], ['FLOW_BENCH
     console.error(`${name}=${process.env[name]} is not allowed: a positive whole number`);
     process.exit(2);
   }
-}
-
-/** CPU seconds (user + system) of every process in a process group. */
-function groupCpuSeconds(pgid: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command (which may hold spaces): state ppid pgrp ... utime(14) stime(15).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks / CLOCK_TICKS;
 }
 
 /** Busy and total jiffies of the whole machine (/proc/stat). */
@@ -84,8 +66,6 @@ function udpDrops(port: number): number {
   }
   return 0;
 }
-
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 interface Step {
   rate: number;

@@ -19,6 +19,7 @@
  * BENCH_CASES (comma-separated names) runs only some cases.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { loadAverage } from './process-cpu.js';
 import { listenerQueueSize } from '../../constructs/flows/goflow2.js';
 import { TIERS } from '../../src/config/tiers.js';
 import { GOFLOW2_TRANSPORT_ARGS, measureRestart, type RestartResult, type RestartScenario } from '../flows/kafka-restart.js';
@@ -62,7 +63,7 @@ const only = process.env.BENCH_CASES?.split(',').filter(Boolean);
 const unknown = only?.filter((n) => !CASES.some((c) => c.name === n)) ?? [];
 if (unknown.length) throw new Error(`BENCH_CASES: ${unknown.join(', ')} not among ${CASES.map((c) => c.name).join(', ')}`);
 
-console.log(`cores: ${availableParallelism()}, load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`cores: ${availableParallelism()}, load average at start: ${loadAverage()}`);
 console.log(`rate ${RATE} flows/s for ${SECONDS} s, broker stopped ${RESTART_AT} s in; goflow2 ${GOFLOW2_TRANSPORT_ARGS.join(' ')}`);
 const results: RestartResult[] = [];
 for (const c of CASES.filter((x) => !only || only.includes(x.name))) {
@@ -81,4 +82,4 @@ const rows = results.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
-console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`load average at end: ${loadAverage()}`);
