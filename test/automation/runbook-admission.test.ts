@@ -1,9 +1,8 @@
 import { RUNBOOK_OPERATOR, RUNBOOK_EXECUTOR } from '../../constructs/automation/runbook-operator.js';
 import { sampleRunbooks } from '../../constructs/automation/sample-runbooks.js';
 import type { Runbook, RunbookExecution } from '../../services/runbook-operator/src/api/types.js';
-import { parseConfig } from '../../src/config/load.js';
 import { renderYaml, type KubeObject } from '../../src/manifests.js';
-import { synthesize } from '../../src/synth.js';
+import { clusterObjects, oneCluster } from '../metrics/support.js';
 import { KubeApiServer } from '../peers/harness/kube.js';
 import { waitFor } from '../peers/harness/process.js';
 
@@ -27,15 +26,7 @@ describe('runbook approvals, enforced by a real API server', () => {
     dave: ['helios-engineers', 'runbook-editors'],
     ada: ['helios-admins'],
   };
-  const objects = synthesize(parseConfig(`clusters:
-  - name: dc1
-    datacenter: dc1
-    tier: small
-    storage: { topology: single-dc-minio }
-    managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
-    automation: { sampleRunbooks: true }
-`, 'helios.yaml')).files.flatMap((f) => f.objects);
+  const objects = clusterObjects(oneCluster({ tier: 'small', extra: '    automation: { sampleRunbooks: true }\n' }));
   const named = (...names: string[]) => (o: KubeObject) => names.includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? '');
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition' && named(RUNBOOK_OPERATOR)(o));
   const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition' && (

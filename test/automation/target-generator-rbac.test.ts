@@ -2,9 +2,8 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { TARGET_SHARDS_MAX, TargetSet, targetConfigMapName, targetNamespace } from '../../constructs/platform/targets.js';
 import { ConfigMapWriter, changedFiles } from '../../services/target-generator/src/kube/writer.js';
 import { buildTargets } from '../../services/target-generator/src/sync.js';
-import { parseConfig } from '../../src/config/load.js';
 import { renderYaml, type KubeObject } from '../../src/manifests.js';
-import { synthesize } from '../../src/synth.js';
+import { clusterObjects, oneCluster } from '../metrics/support.js';
 import { KubeApiServer, KubeUser } from '../peers/harness/kube.js';
 
 /**
@@ -15,14 +14,7 @@ import { KubeApiServer, KubeUser } from '../peers/harness/kube.js';
 describe('the Target Generator\'s permissions, on a real API server', () => {
   let kube: KubeApiServer;
   const SA = 'system:serviceaccount:helios-integration:target-generator';
-  const objects = synthesize(parseConfig(`clusters:
-  - name: dc1
-    datacenter: dc1
-    tier: small
-    storage: { topology: single-dc-minio }
-    managementNetworks: [10.0.0.0/8]
-    netbox: { url: https://netbox.example.net, networks: [198.51.100.0/24] }
-`, 'helios.yaml')).files.flatMap((f) => f.objects);
+  const objects = clusterObjects(oneCluster({ tier: 'small' }));
   const ours = (o: KubeObject) => o.metadata.labels?.['app.kubernetes.io/name'] === 'target-generator'
     && ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap'].includes(o.kind);
   const manifests = renderYaml([
