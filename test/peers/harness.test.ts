@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import globalTeardown from './harness/global-teardown.mjs';
 import { isAlive, readLedger, record, unstopped } from './harness/ledger.mjs';
-import { PeerProcess, sleep, waitFor } from './harness/process.js';
+import { freePort, PeerProcess, sleep, waitFor } from './harness/process.js';
 
 describe('the peer harness', () => {
   it('starts a peer in its own process group and stops the whole group, recording both in the ledger', async () => {
@@ -33,6 +33,16 @@ describe('the peer harness', () => {
     await expect(PeerProcess.start({ name: 'slow', command: 'sleep', args: ['300'], ready: (p) => { pid = p.pid; return false; }, readyTimeoutMs: 500 }))
       .rejects.toThrow('timed out after 500 ms waiting for slow to become ready');
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('hands out distinct ports below the ephemeral range, each claimed by this process', async () => {
+    const [ephemeralFirst] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const ports = await Promise.all(Array.from({ length: 100 }, () => freePort()));
+    expect(new Set(ports).size).toBe(100);
+    for (const port of ports) {
+      expect(port).toBeLessThan(ephemeralFirst);
+      expect(readFileSync(join(tmpdir(), 'helios-test-port-claims', String(port)), 'utf8')).toBe(String(process.pid));
+    }
   });
 
   it('fails the run and kills what a test left running', async () => {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, record, runDir } from './ledger.mjs';
 
@@ -13,17 +15,62 @@ export { isAlive, readLedger, runDir, unstopped, type LedgerEntry } from './ledg
  * when a test file times out and never reaches its afterAll.
  */
 
-/** A free TCP port on 127.0.0.1 (and, being free for TCP, almost surely for UDP too). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out by `freePort` come from below Linux's ephemeral range
+ * (/proc/sys/net/ipv4/ip_local_port_range, 32768–60999 by default). A port
+ * picked there would be free when checked and could still be taken as the
+ * source port of some outgoing connection before the peer binds it — which
+ * is how a kube-apiserver once failed CI with "address already in use".
+ */
+const PORT_RANGE = { first: 20_000, last: 32_000 };
+
+/**
+ * Claims on ports, one file per port holding the claiming process's pid, so
+ * jest workers and concurrent test runs on one machine never pick the same
+ * port between checking it and the peer binding it. A claim of a dead
+ * process is taken over.
+ */
+const PORT_CLAIMS_DIR = join(tmpdir(), 'helios-test-port-claims');
+
+function claimPort(port: number): boolean {
+  const file = join(PORT_CLAIMS_DIR, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(file, 'utf8'));
+      // An empty file is a claim being written right now.
+      if (!(owner > 0) || owner === process.pid || isAlive(owner)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port on 127.0.0.1 that is free and claimed by this process for its
+ * lifetime (being free for TCP, almost surely free for UDP too).
+ */
+export async function freePort(): Promise<number> {
+  mkdirSync(PORT_CLAIMS_DIR, { recursive: true });
+  const size = PORT_RANGE.last - PORT_RANGE.first + 1;
+  const start = randomInt(size);
+  for (let i = 0; i < size; i++) {
+    const port = PORT_RANGE.first + ((start + i) % size);
+    if (claimPort(port) && await bindable(port)) return port;
+  }
+  throw new Error(`no free port left in ${PORT_RANGE.first}–${PORT_RANGE.last}`);
 }
 
 export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
