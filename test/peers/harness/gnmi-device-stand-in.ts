@@ -72,9 +72,9 @@ interface SubscribeMessage {
   readonly poll?: object;
 }
 
-const [STREAM, ONCE] = [0, 1];
-const SAMPLE = 2;
-const [ENCODING_JSON, ENCODING_JSON_IETF] = [0, 4];
+const { STREAM, ONCE } = root.lookupEnum('gnmi.SubscriptionList.Mode').values;
+const { SAMPLE } = root.lookupEnum('gnmi.SubscriptionMode').values;
+const { JSON: ENCODING_JSON, JSON_IETF: ENCODING_JSON_IETF } = root.lookupEnum('gnmi.Encoding').values;
 /** The shortest sample interval it streams at; a requested 0 means "as often as the target can". */
 const MIN_SAMPLE_MS = 1000;
 

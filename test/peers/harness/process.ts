@@ -32,6 +32,16 @@ const PORT_RANGE = { first: 20_000, last: 32_000 };
  */
 const PORT_CLAIMS_DIR = join(tmpdir(), 'helios-test-port-claims');
 
+/** The pid in a claim file: 0 while it is being written, undefined once it is gone. */
+function claimOwner(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 function claimPort(port: number): boolean {
   const file = join(PORT_CLAIMS_DIR, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -40,11 +50,11 @@ function claimPort(port: number): boolean {
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(file, 'utf8'));
-      // An empty file is a claim being written right now.
-      if (!(owner > 0) || owner === process.pid || isAlive(owner)) return false;
-      rmSync(file, { force: true });
     }
+    const owner = claimOwner(file);
+    if (owner === undefined) continue;
+    if (owner === 0 || owner === process.pid || isAlive(owner)) return false;
+    rmSync(file, { force: true });
   }
   return false;
 }
